@@ -1,0 +1,112 @@
+// Package configs holds manualbot's typed configuration: one struct, its defaults,
+// the precedence flag > MANUALBOT_* env > file > default, and validation.
+package configs
+
+import (
+	"time"
+)
+
+// Config is the whole configuration. It is immutable once loaded: a reload builds a new
+// value and publishes it, so readers never see a half-updated config.
+type Config struct {
+	// DataDir holds everything the commands write: the index, the ingest manifest, feedback.
+	DataDir string `mapstructure:"data_dir"`
+	// LogLevel is one of debug, info, warn, error.
+	LogLevel string `mapstructure:"log_level"`
+	// LogFormat is text, json, or auto (json when stderr is not a terminal).
+	LogFormat string `mapstructure:"log_format"`
+
+	Index     Index     `mapstructure:"index"`
+	Ingest    Ingest    `mapstructure:"ingest"`
+	Retrieval Retrieval `mapstructure:"retrieval"`
+	Model     Model     `mapstructure:"model"`
+	Adapters  Adapters  `mapstructure:"adapters"`
+	Slack     Slack     `mapstructure:"slack"`
+}
+
+// Index configures the Bleve index.
+type Index struct {
+	// Path of the index; empty means DATA_DIR/index.
+	Path string `mapstructure:"path"`
+}
+
+// Ingest configures what is ingested and how it is cut into chunks.
+type Ingest struct {
+	// Sources are files or folders ingested when `manualbot ingest` gets no path.
+	Sources []string `mapstructure:"sources"`
+	// Product and Version label every chunk of an ingest unless flags override them.
+	Product string `mapstructure:"product"`
+	Version string `mapstructure:"version"`
+	// ChunkSize is the target chunk size in characters (about 4 characters a token).
+	ChunkSize int `mapstructure:"chunk_size"`
+	// ChunkOverlap is how many characters of a chunk's end start the next one.
+	ChunkOverlap int `mapstructure:"chunk_overlap"`
+	// MaxFileBytes skips files larger than this (they are almost never manuals).
+	MaxFileBytes int64 `mapstructure:"max_file_bytes"`
+}
+
+// Retrieval configures search for answers.
+type Retrieval struct {
+	// K is how many passages a search or an answer uses.
+	K int `mapstructure:"k"`
+	// Fuzziness is the edit distance allowed for typos (0 turns it off, at most 2).
+	Fuzziness int `mapstructure:"fuzziness"`
+	// MinScore drops passages scoring below it; an answer with none left says so.
+	MinScore float64 `mapstructure:"min_score"`
+}
+
+// Model configures the answering model. An empty Path means retrieval-only mode.
+type Model struct {
+	// Path is a local Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json).
+	Path string `mapstructure:"path"`
+	// Backend is "go" (pure Go, CPU) or "xla:/abs/path/to/pjrt_plugin.so" (GPU).
+	Backend string `mapstructure:"backend"`
+	// MaxTokens caps the generated tokens of one answer.
+	MaxTokens int `mapstructure:"max_tokens"`
+	// Temperature 0 means greedy decoding.
+	Temperature float64 `mapstructure:"temperature"`
+	// TopP is nucleus sampling's probability mass (1 turns it off).
+	TopP float64 `mapstructure:"top_p"`
+	// Seed makes sampling repeatable.
+	Seed int64 `mapstructure:"seed"`
+	// SystemPrompt replaces the built-in answering rules when set.
+	SystemPrompt string `mapstructure:"system_prompt"`
+}
+
+// Adapters configures the LoRA adapters and how they are merged.
+type Adapters struct {
+	// Dirs are folders scanned for PEFT adapters (one sub-folder per adapter).
+	Dirs []string `mapstructure:"dirs"`
+	// Domain and QA name the adapters used at start; empty means none.
+	Domain []string `mapstructure:"domain"`
+	QA     string   `mapstructure:"qa"`
+	// Method is the merge method: cat, linear, ties, dare_linear, dare_ties, svd.
+	Method string `mapstructure:"method"`
+	// Weights are the per-adapter merge weights (domain first, then QA).
+	Weights []float64 `mapstructure:"weights"`
+	// Fused adds the merged delta into the weights (no per-token cost, slower swap).
+	Fused bool `mapstructure:"fused"`
+}
+
+// Slack configures the bot's connection to Slack.
+type Slack struct {
+	// Mode is "socket" (Socket Mode, no public URL) or "http" (Events API).
+	Mode              string   `mapstructure:"mode"`
+	BotToken          string   `mapstructure:"bot_token"`
+	BotTokenFile      string   `mapstructure:"bot_token_file"`
+	AppToken          string   `mapstructure:"app_token"`
+	AppTokenFile      string   `mapstructure:"app_token_file"`
+	SigningSecret     string   `mapstructure:"signing_secret"`
+	SigningSecretFile string   `mapstructure:"signing_secret_file"`
+	Listen            string   `mapstructure:"listen"`
+	APIURL            string   `mapstructure:"api_url"`
+	Admins            []string `mapstructure:"admins"`
+	// MetricsListen serves /healthz and /metrics; empty turns them off.
+	MetricsListen string `mapstructure:"metrics_listen"`
+	// UserRateLimit is the most questions one user may ask per minute.
+	UserRateLimit int `mapstructure:"user_rate_limit"`
+	// UpdateInterval spaces chat.update calls while an answer streams.
+	UpdateInterval time.Duration `mapstructure:"update_interval"`
+	// ChannelProducts maps a channel id to the product its questions are about.
+	ChannelProducts map[string]string `mapstructure:"channel_products"`
+}

@@ -1,0 +1,56 @@
+package configs
+
+import "time"
+
+// defaults lists every key with its default. Viper only lets MANUALBOT_* env vars reach
+// Unmarshal for keys it knows, so every key must be here, even the empty ones.
+func defaults() map[string]any {
+	return map[string]any{
+		"data_dir":   "./data",
+		"log_level":  "info",
+		"log_format": "auto",
+
+		"index.path": "",
+
+		"ingest.sources":        []string{},
+		"ingest.product":        "",
+		"ingest.version":        "",
+		"ingest.chunk_size":     1200,
+		"ingest.chunk_overlap":  150,
+		"ingest.max_file_bytes": int64(64 << 20),
+
+		"retrieval.k":         5,
+		"retrieval.fuzziness": 1,
+		"retrieval.min_score": 0.0,
+
+		"model.path":          "",
+		"model.backend":       "go",
+		"model.max_tokens":    256,
+		"model.temperature":   0.0,
+		"model.top_p":         1.0,
+		"model.seed":          int64(0),
+		"model.system_prompt": "",
+
+		"adapters.dirs":    []string{},
+		"adapters.domain":  []string{},
+		"adapters.qa":      "",
+		"adapters.method":  "cat",
+		"adapters.weights": []float64{},
+		"adapters.fused":   false,
+
+		"slack.mode":                "socket",
+		"slack.bot_token":           "",
+		"slack.bot_token_file":      "",
+		"slack.app_token":           "",
+		"slack.app_token_file":      "",
+		"slack.signing_secret":      "",
+		"slack.signing_secret_file": "",
+		"slack.listen":              ":3000",
+		"slack.api_url":             "https://slack.com/api/",
+		"slack.admins":              []string{},
+		"slack.metrics_listen":      "127.0.0.1:9090",
+		"slack.user_rate_limit":     10,
+		"slack.update_interval":     time.Second,
+		"slack.channel_products":    map[string]string{},
+	}
+}
