@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -51,7 +52,7 @@ func Load(file string, flags map[string]*pflag.Flag) (*Config, error) {
 	var c Config
 	err := v.Unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
 		mapstructure.StringToTimeDurationHookFunc(),
-		mapstructure.StringToSliceHookFunc(","),
+		commaListHook,
 	)))
 	if err != nil {
 		return nil, fmt.Errorf("decode config: %w", err)
@@ -95,6 +96,23 @@ func (c *Config) readSecretFiles() error {
 		*p.dst = strings.TrimSpace(string(b))
 	}
 	return nil
+}
+
+// commaListHook splits "a,b" from an environment variable into a list of any element
+// type (mapstructure's own hook only handles []string, so weights=0.7,0.3 would fail).
+func commaListHook(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Slice {
+		return data, nil
+	}
+	s := strings.TrimSpace(data.(string))
+	if s == "" {
+		return []string{}, nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts, nil
 }
 
 // errInvalid marks a validation failure so callers can tell bad config from I/O errors.
