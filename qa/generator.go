@@ -1,0 +1,43 @@
+package qa
+
+import "context"
+
+// Message is one chat turn handed to the model's chat template.
+type Message struct {
+	Role    string // system, user or assistant
+	Content string
+}
+
+// GenerateInput is one generation request.
+type GenerateInput struct {
+	Prompt    string
+	MaxTokens int
+	// Products are the products of the passages in the prompt, so the generator can pick
+	// the domain adapters that cover them.
+	Products []string
+}
+
+// GenerateOutput reports what a generation did.
+type GenerateOutput struct {
+	Text            string
+	PromptTokens    int
+	GeneratedTokens int
+	// Adapters names the adapters merged into the model that produced the text.
+	Adapters []string
+}
+
+// Generator is a language model ready to answer: the inference engine with its
+// tokenizer, chat template and adapters. The pipeline knows nothing more of the model.
+type Generator interface {
+	// Render applies the model's chat template, ending with the assistant's turn.
+	Render(msgs []Message) (string, error)
+	// CountTokens is the prompt's length in the model's tokens.
+	CountTokens(prompt string) (int, error)
+	// ContextWindow is the most tokens the model attends to (prompt plus answer).
+	ContextWindow() int
+	// SpecialTokens are the strings that the tokenizer turns into control tokens; they
+	// are removed from manual text so a passage cannot forge a turn of the conversation.
+	SpecialTokens() []string
+	// Generate streams the answer's text to onText as it is produced.
+	Generate(ctx context.Context, in GenerateInput, onText func(piece string) error) (GenerateOutput, error)
+}
