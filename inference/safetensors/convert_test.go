@@ -148,3 +148,21 @@ func TestHasNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestF16SliceMatchesScalar checks the inlined fast path against F16ToFloat32 on every
+// bit pattern.
+func TestF16SliceMatchesScalar(t *testing.T) {
+	src := make([]byte, 2<<16)
+	for h := range 1 << 16 {
+		src[2*h], src[2*h+1] = byte(h), byte(h>>8)
+	}
+	dst := make([]float32, 1<<16)
+	if err := ToFloat32(dst, F16, src); err != nil {
+		t.Fatal(err)
+	}
+	for h := range 1 << 16 {
+		if want := F16ToFloat32(uint16(h)); math.Float32bits(dst[h]) != math.Float32bits(want) {
+			t.Fatalf("%#04x: %g, want %g", h, dst[h], want)
+		}
+	}
+}
