@@ -48,12 +48,23 @@ func BenchmarkFileFloat32BF16(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	b.SetBytes(bf16Bytes)
-	for b.Loop() {
-		if _, err := f.Float32("w"); err != nil {
-			b.Fatal(err)
+	b.Run("new", func(b *testing.B) {
+		b.SetBytes(bf16Bytes)
+		for b.Loop() {
+			if _, err := f.Float32("w"); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("into", func(b *testing.B) {
+		dst := make([]float32, bf16Bytes/2)
+		b.SetBytes(bf16Bytes)
+		for b.Loop() {
+			if err := f.Float32Into("w", dst); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkOpen opens a sparse 16 GB file of 300 tensors: with mmap it costs the header
