@@ -199,6 +199,11 @@ func (u *Update) Commit(ctx context.Context) error {
 			keep = g // the newest generation before this one
 		}
 	}
+	// The writing Store moves its searches to the new generation now, so it does not
+	// keep the old one from being collected.
+	if g, err := u.store.acquire(); err == nil {
+		u.store.release(g)
+	}
 	collectGarbage(u.store.dir, keep, u.store.log)
 	u.store.log.Info("index generation committed", "generation", u.name, "chunks_put", u.puts)
 	return nil
