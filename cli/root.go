@@ -72,6 +72,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 func subcommands(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCmd(app),
+		newSearchCmd(app),
 	}
 }
 
