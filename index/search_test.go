@@ -206,3 +206,14 @@ func TestConcurrentSearch(t *testing.T) {
 		t.Errorf("Count = %d after concurrent commit, want %d", n, len(manual())+1)
 	}
 }
+
+// TestExactBeatsFuzzy: typo tolerance must not let a neighbour word outrank the word
+// itself (Bleve scales fuzzy matches down by edit distance).
+func TestExactBeatsFuzzy(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s, Chunk{ID: "fuzzy", DocID: "a", Text: "cable the system"}, Chunk{ID: "exact", DocID: "b", Text: "table the system"})
+	hits := mustSearch(t, s, Query{Text: "table", Fuzziness: 1})
+	if got := ids(hits); !reflect.DeepEqual(got, []string{"exact", "fuzzy"}) || hits[0].Score <= hits[1].Score {
+		t.Errorf("ranking %v (scores %v, %v), want exact strictly first", got, hits[0].Score, hits[len(hits)-1].Score)
+	}
+}
