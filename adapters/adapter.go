@@ -108,8 +108,8 @@ func firstNonFinite(v []float32) int {
 	return -1
 }
 
-// TotalRank is the largest rank of any module (the r a reader of the config would quote).
-func (a *Adapter) TotalRank() int {
+// MaxRank is the largest rank of any module (the r a reader of the config would quote).
+func (a *Adapter) MaxRank() int {
 	r := 0
 	for _, f := range a.Modules {
 		r = max(r, f.Rank)
