@@ -176,6 +176,11 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 			out[p+"/"] = nil
 			return nil
 		}
+		if d.Type()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			out[p+"@"] = []byte(target)
+			return err
+		}
 		out[p], err = os.ReadFile(p)
 		return err
 	})
