@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// readText reads a plain-text manual: one page, sections found by heuristics.
+func readText(src, name string) (*Document, error) {
+	doc := parsePlain([]page{{text: src}}, false)
+	if doc.Title == "" {
+		doc.Title = titleFromName(name)
+	}
+	return doc, nil
+}
+
+// page is the text of one page (PDF) or of a whole file (number 0: no pages).
+type page struct {
+	number int
+	text   string
+}
+
+// numberedHeading matches "3.2 Shell Commands" and "1. Introduction" at (nearly) the start
+// of a line; the further checks in headingOf weed out list items and table-of-contents
+// lines.
+var numberedHeading = regexp.MustCompile(`^ {0,3}(\d{1,3}(?:\.\d{1,3}){0,5})\.?[ \t]+(\S.*)$`)
+
+// tocEntry matches table-of-contents lines: dot leaders or a page number far to the right.
+var tocEntry = regexp.MustCompile(`(\.\s?){3,}|\s{2,}\d+$`)
+
+// parsePlain cuts text into sections with cheap heuristics that hold for most plain-text
+// and PDF manuals: a line underlined with ===/--- is a heading (level 1/2), and a short
+// capitalised line numbered "3.2" after a blank line is a heading of level 2 (the count
+// of numbers). Paragraphs are runs of non-blank lines. With squash, runs of spaces inside
+// a line are collapsed (pdftotext -layout pads lines to justify them). The title is the
+// first line of the text when it is short.
+func parsePlain(pages []page, squash bool) *Document {
+	doc := &Document{}
+	var hs headingStack
+	var para []string
+	paraPage := 0
+	flush := func() {
+		if len(para) > 0 {
+			doc.addBlock(strings.Join(para, "\n"), paraPage)
+			para = para[:0]
+		}
+	}
+	for _, pg := range pages {
+		lines := strings.Split(strings.ReplaceAll(pg.text, "\r\n", "\n"), "\n")
+		prevBlank := true
+		for i := 0; i < len(lines); i++ {
+			line := strings.TrimRight(lines[i], " \t\r")
+			if squash {
+				line = strings.Join(strings.Fields(line), " ")
+			}
+			if strings.TrimSpace(line) == "" {
+				flush()
+				prevBlank = true
+				continue
+			}
+			if doc.Title == "" && len(doc.Sections) == 0 && len(para) == 0 {
+				if t := strings.TrimSpace(line); utf8.RuneCountInString(t) <= 100 {
+					doc.Title = t
+				}
+			}
+			next := ""
+			if i+1 < len(lines) {
+				next = strings.TrimSpace(lines[i+1])
+			}
+			if level := underlineLevel(line, next); level > 0 {
+				flush()
+				doc.startSection(hs.push(level, strings.TrimSpace(line)))
+				i++ // the underline
+				prevBlank = true
+				continue
+			}
+			if prevBlank {
+				if level, title := numberedLevel(line); level > 0 {
+					flush()
+					doc.startSection(hs.push(level, title))
+					prevBlank = true
+					continue
+				}
+			}
+			if len(para) == 0 {
+				paraPage = pg.number
+			}
+			para = append(para, line)
+			prevBlank = false
+		}
+		flush() // a block never spans pages, so its page is exact
+	}
+	return doc
+}
+
+// underlineLevel returns 1 for a short line underlined with '=', 2 with '-', 3 with '~' or
+// '^', and 0 when next is not such an underline.
+func underlineLevel(line, next string) int {
+	t := strings.TrimSpace(line)
+	n := utf8.RuneCountInString(t)
+	if len(next) < 3 || n == 0 || n > 100 || len(next) < n/2 || strings.Trim(next, next[:1]) != "" {
+		return 0
+	}
+	switch next[0] {
+	case '=':
+		return 1
+	case '-':
+		return 2
+	case '~', '^':
+		return 3
+	}
+	return 0
+}
+
+// numberedLevel returns the level and title of a numbered heading line, or 0.
+func numberedLevel(line string) (int, string) {
+	m := numberedHeading.FindStringSubmatch(line)
+	if m == nil {
+		return 0, ""
+	}
+	title := strings.TrimSpace(m[2])
+	r, _ := utf8.DecodeRuneInString(title)
+	if !unicode.IsUpper(r) || utf8.RuneCountInString(title) > 80 ||
+		strings.ContainsAny(title[len(title)-1:], ".,;:") || tocEntry.MatchString(line) {
+		return 0, ""
+	}
+	return strings.Count(m[1], ".") + 1, m[1] + " " + title
+}

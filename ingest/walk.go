@@ -1,0 +1,203 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// candidate is a file the walk found that looks like a manual.
+type candidate struct {
+	path   string // as reached from the root given (shown in citations and logs)
+	abs    string // absolute, for the manifest and --prune
+	rel    string // slash-separated, relative to the root's parent folder: the doc id's base
+	format Format
+	gz     bool
+	size   int64
+	mtime  time.Time
+}
+
+// Skip is a file or folder left out, with why.
+type Skip struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// walkResult is what walking the roots found.
+type walkResult struct {
+	files   []candidate
+	skips   []Skip
+	seen    map[string]bool // absolute paths of every manual-looking file met, skipped or not
+	ignored int             // files that are not manuals (other extensions, hidden)
+	roots   []string        // absolute roots, for --prune
+}
+
+// walk lists the manuals under roots, following symlinks (manual folders are often
+// assembled from links) while detecting loops and second paths to one file by device and
+// inode: every file is ingested once. Files over maxBytes are skipped from their size
+// alone, without reading them. It walks with an explicit stack, so deep trees cost no
+// recursion.
+func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, error) {
+	w := &walkResult{seen: map[string]bool{}}
+	dirs := map[fileID]string{}
+	files := map[fileID]string{}
+	for _, root := range roots {
+		root = filepath.Clean(root)
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			return nil, fmt.Errorf("ingest root %s: %w", root, err)
+		}
+		w.roots = append(w.roots, abs)
+		fi, err := os.Stat(root)
+		if err != nil {
+			w.skips = append(w.skips, Skip{root, statReason(root, err)})
+			continue
+		}
+		base := filepath.Dir(abs)
+		if !fi.IsDir() {
+			w.file(root, abs, base, fi, files, maxBytes, true)
+			continue
+		}
+		stack := []string{root}
+		for len(stack) > 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			dir := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			dfi, err := os.Stat(dir)
+			if err != nil {
+				w.skips = append(w.skips, Skip{dir, statReason(dir, err)})
+				continue
+			}
+			id := idOf(dfi, dir)
+			if first, ok := dirs[id]; ok {
+				w.skips = append(w.skips, Skip{dir, fmt.Sprintf("same folder as %s (symlink loop or second path), walked once", first)})
+				continue
+			}
+			dirs[id] = dir
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				w.skips = append(w.skips, Skip{dir, fmt.Sprintf("unreadable folder: %v", unwrapPath(err))})
+				continue
+			}
+			// Push sub-folders in reverse so they pop in name order.
+			var sub []string
+			for _, e := range entries {
+				name := e.Name()
+				p := filepath.Join(dir, name)
+				if strings.HasPrefix(name, ".") {
+					w.ignored++
+					continue
+				}
+				efi, err := os.Stat(p)
+				if err != nil {
+					if f, _ := Detect(name); f != FormatUnknown || e.Type()&fs.ModeSymlink != 0 {
+						w.skips = append(w.skips, Skip{p, statReason(p, err)})
+					} else {
+						w.ignored++
+					}
+					continue
+				}
+				if efi.IsDir() {
+					sub = append(sub, p)
+					continue
+				}
+				w.file(p, filepath.Join(abs, mustRel(root, p)), base, efi, files, maxBytes, false)
+			}
+			for i := len(sub) - 1; i >= 0; i-- {
+				stack = append(stack, sub[i])
+			}
+		}
+	}
+	return w, nil
+}
+
+// file considers one file: a manual by its extension, not seen by another path, a
+// regular file, and not too big.
+func (w *walkResult) file(p, abs, base string, fi fs.FileInfo, files map[fileID]string, maxBytes int64, explicit bool) {
+	f, gz := Detect(p)
+	if f == FormatUnknown {
+		if explicit {
+			w.skips = append(w.skips, Skip{p, "unsupported file type (want .md, .html, .txt, .pdf, or one of them .gz)"})
+		} else {
+			w.ignored++
+		}
+		return
+	}
+	w.seen[abs] = true
+	if !fi.Mode().IsRegular() {
+		w.skips = append(w.skips, Skip{p, fmt.Sprintf("not a regular file (%s)", fileKind(fi.Mode()))})
+		return
+	}
+	id := idOf(fi, abs)
+	if first, ok := files[id]; ok {
+		w.skips = append(w.skips, Skip{p, fmt.Sprintf("same file as %s, ingested once", first)})
+		return
+	}
+	files[id] = p
+	if fi.Size() > maxBytes {
+		w.skips = append(w.skips, Skip{p, fmt.Sprintf("file is %s, over ingest.max_file_bytes (%s)", humanBytes(fi.Size()), humanBytes(maxBytes))})
+		return
+	}
+	rel, err := filepath.Rel(base, abs)
+	if err != nil {
+		rel = filepath.Base(abs)
+	}
+	w.files = append(w.files, candidate{
+		path: p, abs: abs, rel: filepath.ToSlash(rel), format: f, gz: gz,
+		size: fi.Size(), mtime: fi.ModTime(),
+	})
+}
+
+// statReason says in words why a path could not be looked at.
+func statReason(p string, err error) string {
+	if lfi, lerr := os.Lstat(p); lerr == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+		if target, terr := os.Readlink(p); terr == nil {
+			if isLoop(err) {
+				return fmt.Sprintf("symlink loop (-> %s)", target)
+			}
+			return fmt.Sprintf("broken symlink (-> %s)", target)
+		}
+	}
+	if os.IsPermission(err) {
+		return "unreadable: permission denied"
+	}
+	if os.IsNotExist(err) {
+		return "no such file or folder"
+	}
+	return fmt.Sprintf("unreadable: %v", unwrapPath(err))
+}
+
+// unwrapPath drops the path from a *fs.PathError: the log line names the path already.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func mustRel(root, p string) string {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return filepath.Base(p)
+	}
+	return rel
+}
+
+// fileKind names a non-regular file type for a skip reason.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return m.Type().String()
+}
