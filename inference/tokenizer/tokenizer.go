@@ -40,17 +40,20 @@ type fileJSON struct {
 	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
 	PostProcessor json.RawMessage `json:"post_processor"`
 	Decoder       json.RawMessage `json:"decoder"`
-	Model         struct {
-		Type                    string          `json:"type"`
-		Vocab                   map[string]int  `json:"vocab"`
-		Merges                  json.RawMessage `json:"merges"`
-		UnkToken                *string         `json:"unk_token"`
-		ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
-		EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
-		FuseUnk                 bool            `json:"fuse_unk"`
-		ByteFallback            bool            `json:"byte_fallback"`
-		IgnoreMerges            bool            `json:"ignore_merges"`
-	} `json:"model"`
+	Model         json.RawMessage `json:"model"`
+}
+
+// modelJSON is tokenizer.json's model section for BPE.
+type modelJSON struct {
+	Type                    string          `json:"type"`
+	Vocab                   json.RawMessage `json:"vocab"`
+	Merges                  json.RawMessage `json:"merges"`
+	UnkToken                *string         `json:"unk_token"`
+	ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
+	FuseUnk                 bool            `json:"fuse_unk"`
+	ByteFallback            bool            `json:"byte_fallback"`
+	IgnoreMerges            bool            `json:"ignore_merges"`
 }
 
 // New builds a tokenizer from the bytes of tokenizer.json and, optionally (nil),
@@ -60,13 +63,20 @@ func New(tokenizerJSON, configJSON, generationJSON []byte) (*Tokenizer, error) {
 	if err := json.Unmarshal(tokenizerJSON, &f); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: %w", err)
 	}
-	m := f.Model
+	var m modelJSON
+	if err := json.Unmarshal(f.Model, &m); err != nil {
+		return nil, fmt.Errorf("tokenizer.json model: %w", err)
+	}
 	switch {
 	case m.Type == "BPE", m.Type == "" && len(m.Merges) > 0:
 	case m.Type == "":
 		return nil, fmt.Errorf("tokenizer.json: model has no type")
 	default:
 		return nil, fmt.Errorf("tokenizer.json: unsupported model type %q (only BPE is implemented)", m.Type)
+	}
+	var vocab map[string]int
+	if err := json.Unmarshal(m.Vocab, &vocab); err != nil {
+		return nil, fmt.Errorf("tokenizer.json model vocab: %w", err)
 	}
 	merges, err := parseMerges(m.Merges)
 	if err != nil {
@@ -78,7 +88,7 @@ func New(tokenizerJSON, configJSON, generationJSON []byte) (*Tokenizer, error) {
 		}
 		return *p
 	}
-	model, err := newBPE(m.Vocab, merges, str(m.UnkToken), m.FuseUnk, m.ByteFallback, m.IgnoreMerges,
+	model, err := newBPE(vocab, merges, str(m.UnkToken), m.FuseUnk, m.ByteFallback, m.IgnoreMerges,
 		str(m.ContinuingSubwordPrefix), str(m.EndOfWordSuffix))
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer.json model: %w", err)
@@ -96,7 +106,7 @@ func New(tokenizerJSON, configJSON, generationJSON []byte) (*Tokenizer, error) {
 	}
 
 	size := 0
-	for _, id := range m.Vocab {
+	for _, id := range vocab {
 		size = max(size, id+1)
 	}
 	for _, a := range f.AddedTokens {
@@ -105,7 +115,7 @@ func New(tokenizerJSON, configJSON, generationJSON []byte) (*Tokenizer, error) {
 	t.idToToken = make([]string, size)
 	t.hasToken = make([]bool, size)
 	t.special = make([]bool, size)
-	for tok, id := range m.Vocab {
+	for tok, id := range vocab {
 		if id < 0 {
 			return nil, fmt.Errorf("tokenizer.json: token %q has negative id %d", tok, id)
 		}
@@ -149,26 +159,28 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, fmt.Errorf("merges: %w", err)
-	}
-	out := make([][2]string, len(items))
-	for i, it := range items {
-		var s string
-		if err := json.Unmarshal(it, &s); err == nil {
+	var lines []string
+	if err := json.Unmarshal(raw, &lines); err == nil {
+		out := make([][2]string, len(lines))
+		for i, s := range lines {
 			a, b, ok := strings.Cut(s, " ")
 			if !ok || strings.Contains(b, " ") {
 				return nil, fmt.Errorf("merge %d %q is not two space-separated tokens", i, s)
 			}
 			out[i] = [2]string{a, b}
-			continue
 		}
-		var pair []string
-		if err := json.Unmarshal(it, &pair); err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("merge %d %s is neither \"a b\" nor [a, b]", i, it)
+		return out, nil
+	}
+	var pairs [][]string
+	if err := json.Unmarshal(raw, &pairs); err != nil {
+		return nil, fmt.Errorf("merges are neither \"a b\" strings nor [a, b] pairs: %w", err)
+	}
+	out := make([][2]string, len(pairs))
+	for i, p := range pairs {
+		if len(p) != 2 {
+			return nil, fmt.Errorf("merge %d has %d tokens, want 2", i, len(p))
 		}
-		out[i] = [2]string{pair[0], pair[1]}
+		out[i] = [2]string{p[0], p[1]}
 	}
 	return out, nil
 }
