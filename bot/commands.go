@@ -1,0 +1,226 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// command is a parsed admin command: its name and its words after the name.
+type command struct {
+	Name string
+	Args []string
+}
+
+// parseMentionCommand tells an admin command from a question in a mention or DM. Only an
+// exact command shape counts ("status" alone, "use" with key=value words, "ingest" alone
+// or with a file), so "status light blinks red, why?" stays a question.
+func parseMentionCommand(text string, hasFiles bool) (command, bool) {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return command{}, false
+	}
+	cmd := command{Name: strings.ToLower(words[0]), Args: words[1:]}
+	switch cmd.Name {
+	case "help", "adapters", "status", "reindex":
+		return cmd, len(cmd.Args) == 0
+	case "use":
+		if len(cmd.Args) == 0 {
+			return cmd, false
+		}
+		for _, a := range cmd.Args {
+			if !strings.Contains(a, "=") {
+				return cmd, false
+			}
+		}
+		return cmd, true
+	case "ingest":
+		return cmd, hasFiles || len(cmd.Args) == 0
+	}
+	return cmd, false
+}
+
+// parseSlashCommand reads `/manualbot TEXT`: everything there is a command.
+func parseSlashCommand(text string) command {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return command{Name: "help"}
+	}
+	return command{Name: strings.ToLower(words[0]), Args: words[1:]}
+}
+
+const helpText = "*Ask me about the manuals*: mention me in a channel (`@manualbot how do I reset the pump?`) " +
+	"or send me a direct message. I answer in a thread with numbered sources; reply in the thread to follow up.\n" +
+	"*Admin commands* (as `/manualbot …` or by mentioning me):\n" +
+	"• `adapters`: list the LoRA adapters\n" +
+	"• `use domain=NAME[,NAME] qa=NAME [method=cat] [weights=0.7,0.3]`: merge adapters and swap them in live\n" +
+	"• `status`: model, adapters, index size, uptime\n" +
+	"• `ingest`: share a manual file with me with the word `ingest` to add it to the index\n" +
+	"• `reindex`: rebuild the index from the configured sources\n" +
+	"• `help`: this message"
+
+// runCommand runs cmd for user and returns the reply. Admin commands are refused, with
+// no effect, to anyone who is not an admin.
+func (b *Bot) runCommand(ctx context.Context, user string, cmd command, files []slack.File) string {
+	switch cmd.Name {
+	case "help":
+		return helpText
+	case "adapters", "use", "status", "ingest", "reindex":
+	default:
+		return fmt.Sprintf("I don't know the command `%s`.\n%s", escapeText(cmd.Name), helpText)
+	}
+	ok, err := b.admins.isAdmin(ctx, user)
+	if err != nil {
+		b.log.Warn("admin check incomplete", "user", user, "err", err)
+	}
+	if !ok {
+		b.metrics.errors.WithLabelValues("admin_refused").Inc()
+		b.log.Info("admin command refused", "user", user, "command", cmd.Name)
+		return fmt.Sprintf("Sorry, only manualbot admins can run `%s`. You can still ask me anything about the manuals.", cmd.Name)
+	}
+	b.log.Info("admin command", "user", user, "command", cmd.Name, "args", cmd.Args)
+	reply, err := b.runAdmin(ctx, cmd, files)
+	if err != nil {
+		b.metrics.errors.WithLabelValues("admin").Inc()
+		b.log.Error("admin command failed", "user", user, "command", cmd.Name, "err", err)
+		return fmt.Sprintf(":warning: `%s` failed: %s", cmd.Name, escapeText(err.Error()))
+	}
+	return reply
+}
+
+func (b *Bot) runAdmin(ctx context.Context, cmd command, files []slack.File) (string, error) {
+	switch cmd.Name {
+	case "adapters":
+		list, err := b.admin.Adapters(ctx)
+		if err != nil {
+			return "", err
+		}
+		return formatAdapters(list), nil
+	case "use":
+		req, err := parseUse(cmd.Args)
+		if err != nil {
+			return "", err
+		}
+		if err := b.admin.Use(ctx, req); err != nil {
+			return "", err
+		}
+		b.refreshAdapterGauge(ctx)
+		return fmt.Sprintf(":white_check_mark: Now answering with %s. Answers already being written finish on the previous adapters.", escapeText(describeUse(req))), nil
+	case "status":
+		st, err := b.admin.Status(ctx)
+		if err != nil {
+			return "", err
+		}
+		return b.formatStatus(st), nil
+	case "ingest":
+		return b.ingestFiles(ctx, files)
+	case "reindex":
+		summary, err := b.admin.Reindex(ctx)
+		if err != nil {
+			return "", err
+		}
+		return ":white_check_mark: Reindexed: " + escapeText(summary), nil
+	}
+	return "", fmt.Errorf("unknown command %q", cmd.Name)
+}
+
+// parseUse reads `domain=A,B qa=Q method=cat weights=0.7,0.3`.
+func parseUse(args []string) (UseRequest, error) {
+	req := UseRequest{Method: "cat"}
+	for _, a := range args {
+		k, v, _ := strings.Cut(a, "=")
+		switch strings.ToLower(k) {
+		case "domain":
+			for _, d := range strings.Split(v, ",") {
+				if d = strings.TrimSpace(d); d != "" {
+					req.Domain = append(req.Domain, d)
+				}
+			}
+		case "qa":
+			req.QA = strings.TrimSpace(v)
+		case "method":
+			req.Method = strings.ToLower(strings.TrimSpace(v))
+		case "weights":
+			for _, w := range strings.Split(v, ",") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(w), 64)
+				if err != nil {
+					return req, fmt.Errorf("weights: %q is not a number", w)
+				}
+				req.Weights = append(req.Weights, f)
+			}
+		default:
+			return req, fmt.Errorf("unknown setting %q (use domain=, qa=, method=, weights=)", k)
+		}
+	}
+	if len(req.Domain) == 0 && req.QA == "" {
+		return req, errors.New("name at least one adapter: domain=NAME and/or qa=NAME")
+	}
+	return req, nil
+}
+
+func describeUse(r UseRequest) string {
+	var parts []string
+	if len(r.Domain) > 0 {
+		parts = append(parts, "domain="+strings.Join(r.Domain, ","))
+	}
+	if r.QA != "" {
+		parts = append(parts, "qa="+r.QA)
+	}
+	parts = append(parts, "method="+r.Method)
+	if len(r.Weights) > 0 {
+		ws := make([]string, len(r.Weights))
+		for i, w := range r.Weights {
+			ws[i] = strconv.FormatFloat(w, 'g', -1, 64)
+		}
+		parts = append(parts, "weights="+strings.Join(ws, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+func formatAdapters(list []AdapterInfo) string {
+	if len(list) == 0 {
+		return "No adapters found (check `adapters.dirs` in the config)."
+	}
+	var sb strings.Builder
+	sb.WriteString("*Adapters*")
+	for _, a := range list {
+		mark := "•"
+		if a.InUse {
+			mark = ":large_green_circle:"
+		}
+		fmt.Fprintf(&sb, "\n%s `%s` (%s", mark, escapeText(a.Name), escapeText(a.Kind))
+		if a.Rank > 0 {
+			fmt.Fprintf(&sb, ", r=%d", a.Rank)
+		}
+		sb.WriteString(")")
+		if a.InUse {
+			sb.WriteString(" *in use*")
+		}
+		if a.Description != "" {
+			sb.WriteString(": " + escapeText(a.Description))
+		}
+	}
+	return sb.String()
+}
+
+func (b *Bot) formatStatus(st Status) string {
+	model := st.Model
+	if model == "" {
+		model = "none (retrieval only)"
+	}
+	adapters := "none"
+	if len(st.Adapters) > 0 {
+		adapters = strings.Join(st.Adapters, " + ")
+		if st.Method != "" {
+			adapters += " (" + st.Method + ")"
+		}
+	}
+	return fmt.Sprintf("*Status*\n• model: %s\n• adapters: %s\n• index: %d documents, %d chunks\n• pipeline uptime: %s\n• bot uptime: %s",
+		escapeText(model), escapeText(adapters), st.IndexDocs, st.IndexChunks,
+		st.Uptime.Round(time.Second), time.Since(b.started).Round(time.Second))
+}

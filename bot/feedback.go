@@ -1,0 +1,113 @@
+package bot
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"manualbot/qa"
+)
+
+// Feedback is one click on an answer's feedback buttons, with everything needed to reuse
+// the exchange as tuning data (question, answer, citations, adapters).
+type Feedback struct {
+	Time time.Time `json:"time"`
+	// Rating is "helpful" or "not_helpful".
+	Rating string `json:"rating"`
+	// User clicked the button; Asker asked the question (often the same person).
+	User      string        `json:"user"`
+	Asker     string        `json:"asker,omitempty"`
+	Channel   string        `json:"channel"`
+	ThreadTS  string        `json:"thread_ts,omitempty"`
+	MessageTS string        `json:"message_ts"`
+	Question  string        `json:"question,omitempty"`
+	Answer    string        `json:"answer"`
+	Citations []qa.Citation `json:"citations,omitempty"`
+	Adapters  []string      `json:"adapters,omitempty"`
+}
+
+// FeedbackStore appends feedback to a JSONL file: one JSON object a line, easy to grep,
+// to stream into training scripts, and to append to without rewriting.
+type FeedbackStore struct {
+	mu   sync.Mutex
+	path string
+}
+
+// OpenFeedbackStore returns a store writing to path, creating its folder.
+func OpenFeedbackStore(path string) (*FeedbackStore, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("feedback store: %w", err)
+	}
+	return &FeedbackStore{path: path}, nil
+}
+
+// Path is the JSONL file's location.
+func (s *FeedbackStore) Path() string { return s.path }
+
+// Record appends one feedback line. Each line is written with a single write on a file
+// opened for appending, so a crash leaves at worst one truncated last line.
+func (s *FeedbackStore) Record(f Feedback) error {
+	line, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode feedback: %w", err)
+	}
+	line = append(line, '\n')
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	file, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open feedback file: %w", err)
+	}
+	if _, err := file.Write(line); err != nil {
+		_ = file.Close()
+		return fmt.Errorf("write feedback: %w", err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("close feedback file: %w", err)
+	}
+	return nil
+}
+
+// Export writes every recorded feedback to w as JSONL, skipping lines that do not parse
+// (a torn last line after a crash), and returns how many it wrote. A store with no file
+// yet exports nothing.
+func (s *FeedbackStore) Export(w io.Writer) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	file, err := os.Open(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open feedback file: %w", err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	n := 0
+	for sc.Scan() {
+		var f Feedback
+		if json.Unmarshal(sc.Bytes(), &f) != nil {
+			continue
+		}
+		line, err := json.Marshal(f)
+		if err != nil {
+			return n, fmt.Errorf("encode feedback: %w", err)
+		}
+		if _, err := w.Write(append(line, '\n')); err != nil {
+			return n, fmt.Errorf("write export: %w", err)
+		}
+		n++
+	}
+	if err := sc.Err(); err != nil {
+		return n, fmt.Errorf("read feedback file: %w", err)
+	}
+	return n, nil
+}
