@@ -75,7 +75,9 @@ func (b *Bot) ack(c *socketmode.Client, evt *socketmode.Event) {
 }
 
 // slogWriter routes slack-go's standard-library logger into slog at debug level.
-type slogWriter struct{ log interface{ Debug(string, ...any) } }
+type slogWriter struct {
+	log interface{ Debug(string, ...any) }
+}
 
 func (w slogWriter) Write(p []byte) (int, error) {
 	w.log.Debug(string(p), "component", "socketmode")
