@@ -1,0 +1,21 @@
+// Package inference runs Llama-family causal language models (LlamaForCausalLM,
+// MistralForCausalLM, Qwen2ForCausalLM) from Hugging Face checkpoints under GoMLX.
+//
+// The model is expressed once as a GoMLX graph, so the same code runs on the pure-Go
+// backend (the default, CPU) and on XLA (a PJRT plugin, e.g. a GPU). Weights are read from
+// safetensors into float32 and kept on the backend as buffers shared with the host where
+// the backend allows, so a loaded model costs about one copy of its f32 weights.
+//
+// Generation is prefill then one-token decode steps against a fixed-capacity KV cache:
+// the prompt is padded to a power-of-two bucket and the cache capacity is a power of two,
+// so a handful of compiled graphs serve every request, and one decode graph serves every
+// step of a request (the position is a runtime scalar). Sampling runs in Go on the last
+// logits.
+//
+// Requests are queued: one Generate or Logits call runs on the backend at a time, in
+// arrival order as far as Go's scheduler allows; the backend itself uses every core for
+// each step, which on small CPUs is faster than interleaving requests.
+//
+// LoRA adapters (AdapterSet) apply either unfused, as low-rank factors inside the graph
+// (instant to swap), or fused into copies of the targeted weights.
+package inference

@@ -1,0 +1,182 @@
+package inference
+
+import (
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX graphs read best with dot-import, as in its own layers.
+)
+
+// graphMode selects what a compiled forward graph returns.
+type graphMode int
+
+const (
+	// modeStep runs T tokens starting at a runtime position against the KV cache and
+	// returns the logits of one row (runtime index) plus the updated caches: prefill is
+	// a step with T = padded prompt length, decode a step with T = 1.
+	modeStep graphMode = iota
+	// modeFull runs a whole sequence from position 0 without a cache and returns every
+	// row's logits: for Logits, tests and evaluation.
+	modeFull
+)
+
+// loraSlot says which weight (by layout index) a pair of LoRA inputs modifies.
+type loraSlot struct {
+	weight int
+}
+
+// graphSpec is everything a forward graph's structure depends on beyond input shapes;
+// one Exec is built per distinct spec.
+type graphSpec struct {
+	cfg   Config
+	lay   *layout
+	mode  graphMode
+	loras []loraSlot // unfused adapters, in input order
+}
+
+// Input order of a step graph: tokens [T] int32, start [] int32, last [] int32, then
+// 2×layers caches (K then V per layer, each [C, kvHeads, headDim]), then the weights in
+// layout order, then A,B per LoRA slot. A full graph takes tokens then weights then LoRA.
+const (
+	inTokens       = 0
+	inStart        = 1
+	inLast         = 2
+	numStepScalars = 3
+)
+
+// build constructs the forward graph from the inputs, in the order above.
+func (s *graphSpec) build(inputs []*Node) []*Node {
+	cfg, lay := s.cfg, s.lay
+	tokens := inputs[inTokens]
+	g := tokens.Graph()
+	var start, last *Node
+	var caches []*Node
+	off := 1
+	if s.mode == modeStep {
+		start, last = inputs[inStart], inputs[inLast]
+		caches = inputs[numStepScalars : numStepScalars+2*cfg.NumLayers]
+		off = numStepScalars + 2*cfg.NumLayers
+	} else {
+		start = Const(g, int32(0))
+	}
+	weights := inputs[off : off+len(lay.specs)]
+	loraIn := inputs[off+len(lay.specs):]
+	// delta maps a weight index to its LoRA factors (A [r,in], B [out,r], B pre-scaled).
+	delta := make(map[int][2]*Node, len(s.loras))
+	for i, slot := range s.loras {
+		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
+	}
+	linear := func(x *Node, w int) *Node {
+		y := DotGeneral(x, []int{1}, nil, weights[w], []int{1}, nil)
+		if ab, ok := delta[w]; ok {
+			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
+			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{1}, nil))
+		}
+		return y
+	}
+
+	T := tokens.Shape().Dimensions[0]
+	x := Gather(weights[lay.embed], Reshape(tokens, T, 1)) // [T, D]
+
+	// Rotary tables for positions start..start+T-1, rotate-half layout: [T, headDim].
+	positions := ConvertDType(Add(Iota(g, tokens.Shape(), 0), start), dtypes.Float32)
+	invFreq := Const(g, cfg.InvFreq())
+	half := cfg.HeadDim / 2
+	angles := Mul(Reshape(positions, T, 1), Reshape(invFreq, 1, half))
+	angles = Concatenate([]*Node{angles, angles}, 1)
+	cos, sin := Cos(angles), Sin(angles)
+
+	// Attention window: the cache capacity C in step mode, the sequence itself otherwise.
+	C := T
+	if s.mode == modeStep {
+		C = caches[0].Shape().Dimensions[0]
+	}
+	// Causal mask as an additive bias [1, 1, T, C]: query t sees key positions <= start+t.
+	qPos := Add(Iota(g, shapeOf(dtypes.Int32, T, C), 0), start)
+	kPos := Iota(g, shapeOf(dtypes.Int32, T, C), 1)
+	bias := Where(LessOrEqual(kPos, qPos), ZerosLike(ConvertDType(kPos, dtypes.Float32)),
+		BroadcastToDims(Const(g, float32(-1e30)), T, C))
+	bias = Reshape(bias, 1, 1, T, C)
+
+	// Cache write: rows [start, start+T) of each cache take the new keys/values.
+	var writeRows *Node
+	var gatherIdx *Node
+	if s.mode == modeStep && T > 1 {
+		c := Iota(g, shapeOf(dtypes.Int32, C), 0)
+		rel := Sub(c, start)
+		writeRows = And(GreaterOrEqual(rel, ZerosLike(rel)), LessThan(rel, BroadcastToDims(Const(g, int32(T)), C)))
+		gatherIdx = Reshape(Clamp(Const(g, int32(0)), rel, Const(g, int32(T-1))), C, 1)
+	} else if s.mode == modeStep {
+		c := Iota(g, shapeOf(dtypes.Int32, C), 0)
+		writeRows = Equal(c, BroadcastToDims(start, C))
+	}
+	updateCache := func(cache, fresh *Node) *Node {
+		// fresh: [T, kvHeads, headDim] -> [C, kvHeads, headDim] aligned to cache rows.
+		var spread *Node
+		if T == 1 {
+			spread = BroadcastToDims(fresh, C, cfg.NumKVHeads, cfg.HeadDim)
+		} else {
+			spread = Gather(fresh, gatherIdx)
+		}
+		return Where(writeRows, spread, cache)
+	}
+
+	kvh, group, hd := cfg.NumKVHeads, cfg.NumHeads/cfg.NumKVHeads, cfg.HeadDim
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	var newCaches []*Node
+	for l, li := range lay.layers {
+		h := rmsNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
+		q, k, v := linear(h, li.q), linear(h, li.k), linear(h, li.v)
+		if li.qBias >= 0 {
+			q = Add(q, Reshape(weights[li.qBias], 1, cfg.QDim()))
+			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
+			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
+		}
+		q = rope(Reshape(q, T, kvh*group, hd), cos, sin)
+		q = MulScalar(Reshape(q, T, kvh, group, hd), scale)
+		k = rope(Reshape(k, T, kvh, hd), cos, sin)
+		v = Reshape(v, T, kvh, hd)
+		if s.mode == modeStep {
+			k = updateCache(caches[2*l], k)
+			v = updateCache(caches[2*l+1], v)
+			newCaches = append(newCaches, k, v)
+		}
+		scores := Einsum("tkgd,ckd->kgtc", q, k) // [kvh, group, T, C]
+		probs := Softmax(Add(scores, bias), -1)
+		attn := Einsum("kgtc,ckd->tkgd", probs, v) // [T, kvh, group, hd]
+		x = Add(x, linear(Reshape(attn, T, cfg.QDim()), li.o))
+
+		h = rmsNorm(x, weights[li.postNorm], cfg.RMSNormEps)
+		gate, up := linear(h, li.gate), linear(h, li.up)
+		x = Add(x, linear(Mul(Mul(gate, Sigmoid(gate)), up), li.down))
+	}
+	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
+	if s.mode == modeStep {
+		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
+	}
+	logits := DotGeneral(x, []int{1}, nil, weights[lay.lmHead], []int{1}, nil)
+	return append([]*Node{logits}, newCaches...)
+}
+
+// rmsNorm is Llama's RMSNorm over the last axis of x [T, D] with weight w [D].
+func rmsNorm(x, w *Node, eps float64) *Node {
+	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
+	normed := Mul(x, Rsqrt(AddScalar(ms, eps)))
+	return Mul(normed, Reshape(w, 1, w.Shape().Dimensions[0]))
+}
+
+// rope rotates x [T, heads, headDim] with Hugging Face's rotate-half convention:
+// x*cos + rotate_half(x)*sin, where rotate_half(x) = concat(-x2, x1).
+func rope(x, cos, sin *Node) *Node {
+	dims := x.Shape().Dimensions
+	T, hd := dims[0], dims[2]
+	x1 := SliceAxis(x, 2, AxisRange(0, hd/2))
+	x2 := SliceAxis(x, 2, AxisRange(hd/2, hd))
+	rot := Concatenate([]*Node{Neg(x2), x1}, 2)
+	c := Reshape(cos, T, 1, hd)
+	s := Reshape(sin, T, 1, hd)
+	return Add(Mul(x, c), Mul(rot, s))
+}
+
+func shapeOf(dt dtypes.DType, dims ...int) shapes.Shape { return shapes.Make(dt, dims...) }

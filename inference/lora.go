@@ -1,0 +1,190 @@
+package inference
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"manualbot/inference/safetensors"
+)
+
+// LoRA is one low-rank delta for one linear module: y += Scale * B(A x). A is [r, in],
+// B is [out, r], row-major.
+type LoRA struct {
+	A, B  []float32
+	Rank  int
+	Scale float32
+}
+
+// AdapterSet maps HF module names without ".weight" (e.g.
+// "model.layers.3.self_attn.q_proj", "model.layers.0.mlp.down_proj") to the LoRA applied
+// there.
+type AdapterSet struct {
+	Name    string
+	Modules map[string]LoRA
+}
+
+// LoRATargets lists the module kinds (the part after "model.layers.N.") adapters may
+// modify, so adapter loaders can validate target_modules early.
+func LoRATargets() []string { return slices.Clone(loraTargets) }
+
+// preparedLoRA is one validated module of an AdapterSet, resolved to a weight index.
+type preparedLoRA struct {
+	weight int
+	lora   LoRA
+	out    int
+	in     int
+}
+
+// SetAdapters validates set against the model and then swaps it in atomically:
+// generations already running finish on the weights they started with, later ones use
+// the new set. A set that fails validation leaves the model untouched. nil removes
+// adapters. Unfused adapters run as low-rank factors inside the graph (instant to swap,
+// a little slower per token); fused ones are merged into copies of the targeted weights
+// (W' = W + Scale·B·A), keeping the base weights so the next swap needs no disk.
+func (m *Model) SetAdapters(set *AdapterSet, fused bool) error {
+	m.swapMu.Lock()
+	defer m.swapMu.Unlock()
+	if set == nil {
+		m.state.Store(&weightState{weights: m.base})
+		m.log.Info("adapters removed")
+		return nil
+	}
+	mods, err := m.prepareAdapters(set)
+	if err != nil {
+		return err
+	}
+	var st *weightState
+	if fused {
+		st, err = m.fuse(mods)
+	} else {
+		st, err = m.unfused(mods)
+	}
+	if err != nil {
+		return fmt.Errorf("adapter set %q: %w", set.Name, err)
+	}
+	st.adapter, st.fused = set.Name, fused
+	m.state.Store(st)
+	m.log.Info("adapters set", "name", set.Name, "modules", len(mods), "fused", fused)
+	return nil
+}
+
+// prepareAdapters checks every module of set and returns them ordered by weight index;
+// zero-rank modules are dropped since they change nothing.
+func (m *Model) prepareAdapters(set *AdapterSet) ([]preparedLoRA, error) {
+	var errs []error
+	var out []preparedLoRA
+	for name, l := range set.Modules {
+		p, err := m.prepareModule(name, l)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if l.Rank > 0 {
+			out = append(out, p)
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return nil, fmt.Errorf("adapter set %q: %w", set.Name, errors.Join(errs...))
+	}
+	slices.SortFunc(out, func(a, b preparedLoRA) int { return a.weight - b.weight })
+	return out, nil
+}
+
+func (m *Model) prepareModule(name string, l LoRA) (preparedLoRA, error) {
+	rest, ok := strings.CutPrefix(name, "model.layers.")
+	layerStr, target, ok2 := strings.Cut(rest, ".")
+	layer, err := strconv.Atoi(layerStr)
+	if !ok || !ok2 || err != nil || !slices.Contains(loraTargets, target) {
+		return preparedLoRA{}, fmt.Errorf("module %q: not a LoRA target (want model.layers.N.{%s})", name, strings.Join(loraTargets, ","))
+	}
+	if layer < 0 || layer >= m.cfg.NumLayers {
+		return preparedLoRA{}, fmt.Errorf("module %q: layer %d does not exist (model has %d)", name, layer, m.cfg.NumLayers)
+	}
+	idx := m.lay.byName[name+".weight"]
+	shape := m.lay.specs[idx].Shape
+	p := preparedLoRA{weight: idx, lora: l, out: shape[0], in: shape[1]}
+	if l.Rank < 0 {
+		return p, fmt.Errorf("module %q: negative rank %d", name, l.Rank)
+	}
+	if l.Rank == 0 {
+		return p, nil
+	}
+	if len(l.A) != l.Rank*p.in {
+		return p, fmt.Errorf("module %q: A has %d values, want rank %d × in %d", name, len(l.A), l.Rank, p.in)
+	}
+	if len(l.B) != p.out*l.Rank {
+		return p, fmt.Errorf("module %q: B has %d values, want out %d × rank %d", name, len(l.B), p.out, l.Rank)
+	}
+	if math.IsNaN(float64(l.Scale)) || math.IsInf(float64(l.Scale), 0) {
+		return p, fmt.Errorf("module %q: scale %v is not finite", name, l.Scale)
+	}
+	if i, bad := safetensors.HasNonFinite(l.A); bad {
+		return p, fmt.Errorf("module %q: A has a non-finite value at %d", name, i)
+	}
+	if i, bad := safetensors.HasNonFinite(l.B); bad {
+		return p, fmt.Errorf("module %q: B has a non-finite value at %d", name, i)
+	}
+	return p, nil
+}
+
+// scaledB returns Scale·B, so the graph and the merge need no separate scale input.
+func scaledB(l LoRA) []float32 {
+	b := make([]float32, len(l.B))
+	for i, v := range l.B {
+		b[i] = v * l.Scale
+	}
+	return b
+}
+
+// unfused places each module's A and Scale·B on the backend as extra graph inputs.
+func (m *Model) unfused(mods []preparedLoRA) (*weightState, error) {
+	st := &weightState{weights: m.base}
+	for _, p := range mods {
+		name := m.lay.specs[p.weight].Name
+		a, err := m.newWeight(weightSpec{Name: name + ".lora_A", Shape: []int{p.lora.Rank, p.in}},
+			func(dst []float32) error { copy(dst, p.lora.A); return nil })
+		if err != nil {
+			return nil, err
+		}
+		b, err := m.newWeight(weightSpec{Name: name + ".lora_B", Shape: []int{p.out, p.lora.Rank}},
+			func(dst []float32) error { copy(dst, scaledB(p.lora)); return nil })
+		if err != nil {
+			return nil, err
+		}
+		st.loras = append(st.loras, loraSlot{weight: p.weight})
+		st.loraArgs = append(st.loraArgs, a, b)
+	}
+	st.sig = describeSig(st.loras, m.lay)
+	return st, nil
+}
+
+// fuse computes W + Scale·B·A on the backend into new buffers for the targeted weights;
+// the rest of the weights are shared with the base.
+func (m *Model) fuse(mods []preparedLoRA) (*weightState, error) {
+	merge, err := graph.NewExec(m.backend, func(w, a, b *graph.Node) *graph.Node {
+		return graph.Add(w, graph.DotGeneral(b, []int{1}, nil, a, []int{0}, nil))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the merge graph: %w", err)
+	}
+	defer merge.Finalize()
+	weights := slices.Clone(m.base)
+	for _, p := range mods {
+		a := tensors.FromFlatDataAndDimensions(p.lora.A, p.lora.Rank, p.in)
+		b := tensors.FromFlatDataAndDimensions(scaledB(p.lora), p.out, p.lora.Rank)
+		merged, err := merge.Call1(m.base[p.weight], a, b)
+		if err != nil {
+			return nil, fmt.Errorf("merging into %s: %w", m.lay.specs[p.weight].Name, err)
+		}
+		weights[p.weight] = merged
+	}
+	return &weightState{weights: weights}, nil
+}
