@@ -73,6 +73,7 @@ func subcommands(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCmd(app),
 		newSearchCmd(app),
+		newAdaptersCmd(app),
 		newIngestCmd(app),
 	}
 }
