@@ -42,7 +42,7 @@ type Query struct {
 	K         int    // how many hits; DefaultK when 0 or less
 	Product   string // optional filter (exact)
 	Version   string // optional filter (exact)
-	Fuzziness int    // edit distance allowed per term for typos, 0..2
+	Fuzziness int    // edit distance allowed per body term for typos, 0..2
 	DocID     string // optional filter (exact)
 }
 
