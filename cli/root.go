@@ -75,6 +75,8 @@ func subcommands(app *App) []*cobra.Command {
 		newSearchCmd(app),
 		newAdaptersCmd(app),
 		newIngestCmd(app),
+		newServeCmd(app),
+		newFeedbackCmd(app),
 	}
 }
 
