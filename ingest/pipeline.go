@@ -223,6 +223,9 @@ type applier struct {
 	next  *Manifest // the manifest of the update, nil until it begins
 	upd   *index.Update
 	log   *slog.Logger
+	// pending holds chunks not yet Put: Bleve writes one segment per batch, so small
+	// documents are gathered into batches of putBatch chunks.
+	pending []index.Chunk
 	// ids maps the doc ids of this run to their files: two roots holding the same
 	// relative path would otherwise overwrite each other's document.
 	ids map[string]string
@@ -281,8 +284,11 @@ func (a *applier) apply(ctx context.Context, r result, sum *Summary) error {
 	} else {
 		sum.Added++
 	}
-	if err := a.upd.Put(ctx, r.chunks); err != nil {
-		return fmt.Errorf("index %s: %w", r.c.path, err)
+	a.pending = append(a.pending, r.chunks...)
+	if len(a.pending) >= putBatch {
+		if err := a.flush(ctx); err != nil {
+			return err
+		}
 	}
 	sum.Chunks += len(r.chunks)
 	a.next.Docs[r.id] = ManifestDoc{
@@ -290,6 +296,22 @@ func (a *applier) apply(ctx context.Context, r result, sum *Summary) error {
 		Chunks: len(r.chunks), Product: r.chunks[0].Product, Version: r.chunks[0].Version,
 		Size: r.c.size, MTime: r.c.mtime,
 	}
+	return nil
+}
+
+// putBatch is how many chunks are gathered before a Put (one Bleve segment each).
+const putBatch = 1000
+
+// flush puts the pending chunks. Deletions of replaced documents went ahead of them, so
+// a document's new chunks always land after its old ones are gone.
+func (a *applier) flush(ctx context.Context) error {
+	if len(a.pending) == 0 {
+		return nil
+	}
+	if err := a.upd.Put(ctx, a.pending); err != nil {
+		return fmt.Errorf("index %d chunks: %w", len(a.pending), err)
+	}
+	a.pending = a.pending[:0]
 	return nil
 }
 
@@ -329,6 +351,9 @@ func (a *applier) prune(ctx context.Context, w *walkResult, sum *Summary) error 
 func (a *applier) commit(ctx context.Context) (string, error) {
 	if a.upd == nil {
 		return "", nil
+	}
+	if err := a.flush(ctx); err != nil {
+		return "", err
 	}
 	if err := a.next.write(a.upd.Dir()); err != nil {
 		return "", err

@@ -1,0 +1,194 @@
+package ingest
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// sectionText joins a document's sections as "path: block | block" lines for assertions.
+func sectionText(d *Document) string {
+	var b strings.Builder
+	for _, s := range d.Sections {
+		b.WriteString(strings.Join(s.Path, " > "))
+		b.WriteString(": ")
+		for i, bl := range s.Blocks {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(bl.Text)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestReaders(t *testing.T) {
+	tests := []struct {
+		name      string
+		file      string
+		src       string
+		wantTitle string
+		want      []string // substrings of sectionText
+		dont      []string
+	}{
+		{
+			name: "markdown front matter, headings, code, links", file: "guide.md",
+			src: "---\ntitle: \"Widget Guide\"\nauthor: x\n---\n# Widget\n\nIntro with a [link](https://example.com/secret-url) and <https://auto.example>.\n\n" +
+				"## Install\n\n```sh\nmake install\n```\n\n### Linux\n\n- one\n- two\n\n## Use\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+			wantTitle: "Widget Guide",
+			want: []string{"Widget: Intro with a link and .", "Widget > Install: make install",
+				"Widget > Install > Linux: - one | - two", "Widget > Use: a | b | 1 | 2"},
+			dont: []string{"secret-url", "auto.example", "author"},
+		},
+		{
+			name: "markdown title from h1", file: "x.md", src: "# The Title\n\ntext\n",
+			wantTitle: "The Title", want: []string{"The Title: text"},
+		},
+		{
+			name: "markdown title from file name", file: "getting-started.md.gz", src: "just text\n",
+			wantTitle: "getting started", want: []string{": just text"},
+		},
+		{
+			name: "html sections and furniture dropped", file: "p.html",
+			src: `<html><head><title>Pump &amp; Co</title><style>.x{}</style><script>var secret=1</script></head><body>
+<nav>Home Next</nav><header>Site header</header><div class="navheader">Prev Up</div>
+<h1>Pump</h1><p>The   pump
+moves water.</p><h2>Setup</h2><p>Open the valve.</p><pre>line one
+  line two</pre><h3>Deep</h3><p>Deep text</p><h2>Use</h2><ul><li>a</li><li>b</li></ul>
+<aside>aside text</aside><footer>footer text</footer><noscript>ns</noscript><template>tpl</template></body></html>`,
+			wantTitle: "Pump & Co",
+			want: []string{"Pump: The pump moves water.", "Pump > Setup: Open the valve. | line one\n  line two",
+				"Pump > Setup > Deep: Deep text", "Pump > Use: a | b"},
+			dont: []string{"secret", "Home", "Site header", "Prev Up", "aside text", "footer text", "ns\n", "tpl"},
+		},
+		{
+			name: "html title from h1", file: "p.htm", src: "<h1>First</h1><p>x</p><h1>Second</h1><p>y</p>",
+			wantTitle: "First", want: []string{"First: x", "Second: y"},
+		},
+		{
+			name: "text underlined and numbered headings", file: "notes.txt",
+			src: "Pump Manual\n===========\n\nIntro text.\n\nSetup\n-----\nOpen the valve.\n\n3.2 Priming The Pump\n\nFill it first.\n\n" +
+				"1. do this.\n\nTable of contents . . . . 4\n",
+			wantTitle: "Pump Manual",
+			want: []string{"Pump Manual: Intro text.", "Pump Manual > Setup: Open the valve.",
+				"Pump Manual > 3.2 Priming The Pump: Fill it first. | 1. do this."},
+		},
+		{
+			name: "text without headings", file: "plain.txt", src: "a long first line that is the title\nmore\n\nsecond para\n",
+			wantTitle: "a long first line that is the title",
+			want:      []string{": a long first line that is the title\nmore | second para"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _ := Detect(tt.file)
+			doc, err := parseDocument(context.Background(), []byte(tt.src), f, tt.file)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if doc.Title != tt.wantTitle {
+				t.Errorf("title %q, want %q", doc.Title, tt.wantTitle)
+			}
+			got := sectionText(doc)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in\n%s", w, got)
+				}
+			}
+			for _, d := range tt.dont {
+				if strings.Contains(got, d) {
+					t.Errorf("should not contain %q:\n%s", d, got)
+				}
+			}
+		})
+	}
+}
+
+// A page nested 10,000 deep must be read without recursion blowing the stack or the
+// tree builder going quadratic.
+func TestHTMLDeepNesting(t *testing.T) {
+	src := "<html><title>Deep</title><body>" + strings.Repeat("<div>", 10000) + "<h2>Bottom</h2><p>found me</p>" +
+		strings.Repeat("</div>", 10000) + "</body></html>"
+	doc, err := parseDocument(context.Background(), []byte(src), FormatHTML, "deep.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sectionText(doc); !strings.Contains(got, "Bottom: found me") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestPDFPages(t *testing.T) {
+	needTool(t, "pdftotext", "poppler-utils")
+	pdf := makePDF("Pump Handbook", []string{
+		"Pump Handbook\n\n1 Introduction\nThe pump moves water.",
+		"2 Installation\nBolt the pump to the floor.\n\n2.1 Wiring\nConnect the red wire.",
+		"More wiring text on page three.",
+	})
+	doc, err := parseDocument(context.Background(), pdf, FormatPDF, "pump.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Title != "Pump Handbook" {
+		t.Errorf("title %q", doc.Title)
+	}
+	type at struct {
+		path, text string
+		page       int
+	}
+	var got []at
+	for _, s := range doc.Sections {
+		for _, b := range s.Blocks {
+			got = append(got, at{strings.Join(s.Path, " > "), b.Text, b.Page})
+		}
+	}
+	want := []at{
+		{"1 Introduction", "The pump moves water.", 1},
+		{"2 Installation", "Bolt the pump to the floor.", 2},
+		{"2 Installation > 2.1 Wiring", "Connect the red wire.", 2},
+		{"2 Installation > 2.1 Wiring", "More wiring text on page three.", 3},
+	}
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			if g == w {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("missing %+v in %+v", w, got)
+		}
+	}
+}
+
+func TestTextContent(t *testing.T) {
+	few := append([]byte(strings.Repeat("plain ascii text ", 20)), 0xff)
+	tests := []struct {
+		name       string
+		data       []byte
+		wantSkip   string
+		wantOutput string
+	}{
+		{"empty", nil, "empty file", ""},
+		{"blank", []byte(" \n\t\n"), "empty file", ""},
+		{"binary", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "binary data (image/png)", ""},
+		{"mostly invalid", []byte("\xff\xfe\xfd\xfc abc \xc3\x28\xa0\xa1"), "not UTF-8 text", ""},
+		{"a few bad bytes repaired", few, "", "text \uFFFD"},
+		{"bom stripped", []byte("\xef\xbb\xbfhello"), "", "hello"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := textContent(tt.data)
+			if tt.wantSkip != "" {
+				if !IsSkip(err) || !strings.Contains(err.Error(), tt.wantSkip) {
+					t.Fatalf("err %v, want skip %q", err, tt.wantSkip)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out, tt.wantOutput) {
+				t.Fatalf("got %q, %v; want %q", out, err, tt.wantOutput)
+			}
+		})
+	}
+}
