@@ -45,8 +45,8 @@ func TestChunkDocument(t *testing.T) {
 		},
 		{
 			name: "one huge sentence splits at words",
-			doc: Document{Sections: []Section{{Blocks: []Block{{Text: strings.TrimSpace(strings.Repeat("word ", 300))}}}}},
-			opt: ChunkOptions{Size: 120, Overlap: 0},
+			doc:  Document{Sections: []Section{{Blocks: []Block{{Text: strings.TrimSpace(strings.Repeat("word ", 300))}}}}},
+			opt:  ChunkOptions{Size: 120, Overlap: 0},
 		},
 		{
 			name: "a word longer than the size is cut",
