@@ -29,20 +29,16 @@ type App struct {
 	Stdin  io.Reader
 
 	configFile string
-	// flagKeys lists config keys with the flags that override them (flag > env > file >
-	// default). Several commands bind the same key, so it is a list: only the flags of the
-	// command that runs are ever set.
-	flagKeys []flagKey
-}
-
-type flagKey struct {
-	key  string
-	flag *pflag.Flag
+	// flagKeys maps config keys to flags that override them (flag > env > file > default).
+	flagKeys map[string]*pflag.Flag
 }
 
 // BindFlag makes a command's flag override the config key when the user sets it.
 func (a *App) BindFlag(key string, f *pflag.Flag) {
-	a.flagKeys = append(a.flagKeys, flagKey{key, f})
+	if a.flagKeys == nil {
+		a.flagKeys = map[string]*pflag.Flag{}
+	}
+	a.flagKeys[key] = f
 }
 
 // NewRoot builds the manualbot command tree.
@@ -86,13 +82,7 @@ func subcommands(app *App) []*cobra.Command {
 }
 
 func (a *App) load(cmd *cobra.Command) error {
-	set := map[string]*pflag.Flag{}
-	for _, fk := range a.flagKeys {
-		if fk.flag != nil && fk.flag.Changed {
-			set[fk.key] = fk.flag
-		}
-	}
-	c, err := configs.Load(a.configFile, set)
+	c, err := configs.Load(a.configFile, a.flagKeys)
 	if err != nil {
 		return err
 	}
