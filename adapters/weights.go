@@ -11,13 +11,13 @@ import (
 // module; each vector has one weight per merged adapter, in the order the adapters are given.
 type Weights struct {
 	// Default applies wherever no override does; nil means 1 for every adapter.
-	Default []float64
+	Default []float64 `json:"default,omitempty"`
 	// Layers overrides Default for every module of a layer.
-	Layers map[int][]float64
+	Layers map[int][]float64 `json:"layers,omitempty"`
 	// Modules overrides Layers and Default. A key is a full module name
 	// ("model.layers.3.self_attn.q_proj") or a dotted suffix of one ("q_proj",
 	// "mlp.down_proj"); the longest matching key wins, so a full name beats a projection type.
-	Modules map[string][]float64
+	Modules map[string][]float64 `json:"modules,omitempty"`
 }
 
 // UniformWeights is w_i = w for n adapters.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -203,10 +204,10 @@ func printShow(w io.Writer, i adapterInfo) error {
 
 func newAdaptersMergeCmd(app *App) *cobra.Command {
 	var (
-		method, weights, out, sign, name, model string
-		density                                 float64
-		rank                                    int
-		seed                                    uint64
+		method, weights, weightsFile, out, sign, name, model string
+		density                                              float64
+		rank                                                 int
+		seed                                                 uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "merge --method METHOD --out DIR ADAPTER...",
@@ -231,6 +232,13 @@ Weights default to 1 for every adapter.`,
 				MajoritySign: adapters.MajoritySign(sign), Name: name}
 			if opts.Name == "" {
 				opts.Name = filepath.Base(filepath.Clean(out))
+			}
+			if weightsFile != "" {
+				w, err := readWeightsFile(weightsFile)
+				if err != nil {
+					return err
+				}
+				opts.Weights = w
 			}
 			if weights != "" {
 				w, err := parseWeights(weights, len(args))
@@ -276,6 +284,7 @@ Weights default to 1 for every adapter.`,
 	f := cmd.Flags()
 	f.StringVar(&method, "method", "cat", "cat, linear, ties, dare_linear, dare_ties or svd")
 	f.StringVar(&weights, "weights", "", "comma-separated weight per adapter, e.g. 0.7,0.3 (default 1 each)")
+	f.StringVar(&weightsFile, "weights-file", "", `JSON per-layer/per-module weights: {"default":[..],"layers":{"3":[..]},"modules":{"q_proj":[..]}}`)
 	f.Float64Var(&density, "density", 0, "fraction of entries kept by ties and dare, in (0,1]")
 	f.StringVar(&sign, "majority-sign", "total", "ties sign election: total or frequency")
 	f.IntVar(&rank, "rank", 0, "svd target rank (default: the largest input rank)")
@@ -284,6 +293,21 @@ Weights default to 1 for every adapter.`,
 	f.StringVar(&name, "name", "", "name recorded in the merged adapter (default: the --out folder name)")
 	f.StringVar(&model, "model", "", "validate inputs and result against this checkpoint's config.json")
 	return cmd
+}
+
+// readWeightsFile reads CAT weights that vary by layer or module (e.g. learned ones).
+func readWeightsFile(path string) (adapters.Weights, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return adapters.Weights{}, fmt.Errorf("--weights-file: %w", err)
+	}
+	var w adapters.Weights
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return adapters.Weights{}, fmt.Errorf("--weights-file %s: %w", path, err)
+	}
+	return w, nil
 }
 
 // parseWeights reads "0.7,0.3": one number per adapter.

@@ -56,6 +56,10 @@ func TestAdaptersCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := testutil.Shared(t, "models/stories260K")
+	wfile := filepath.Join(root, "weights.json")
+	if err := os.WriteFile(wfile, []byte(`{"default":[0.7,0.3],"layers":{"2":[1,0]},"modules":{"v_proj":[0.5,0.5]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(root, "soup")
 
 	tests := []struct {
@@ -74,6 +78,9 @@ func TestAdaptersCommands(t *testing.T) {
 		{"merge bad weights", []string{"adapters", "merge", "--weights", "0.7", "--out", out, "router-manual", "answering"}, nil, "1 weights for 2 adapters"},
 		{"merge cat", []string{"adapters", "merge", "--method", "cat", "--weights", "0.7,0.3", "--model", model, "--out", out, "router-manual", filepath.Join(dir, "answering")},
 			[]string{"cat merge of 2 adapters, 10 modules, rank 12"}, ""},
+		{"merge per-module weights", []string{"adapters", "merge", "--weights-file", wfile, "--out", filepath.Join(root, "soup2"), "router-manual", "answering"},
+			[]string{"rank 12"}, ""},
+		{"merge bad weights file", []string{"adapters", "merge", "--weights-file", conf, "--out", filepath.Join(root, "soup3"), "router-manual", "answering"}, nil, "weights-file"},
 		{"merge over existing", []string{"adapters", "merge", "--out", out, "router-manual"}, nil, "not empty"},
 	}
 	for _, tc := range tests {
@@ -100,6 +107,11 @@ func TestAdaptersCommands(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Per-module weights are recorded with the merge.
+	man, err := os.ReadFile(filepath.Join(root, "soup2", adapters.ManifestFile))
+	if err != nil || !strings.Contains(string(man), `"v_proj"`) || !strings.Contains(string(man), `"layer_weights"`) {
+		t.Errorf("merge record lacks the per-module weights (%v):\n%s", err, man)
 	}
 	// The merged adapter is a PEFT adapter of rank 12 with lora_alpha 12.
 	cfg, err := os.ReadFile(filepath.Join(out, adapters.ConfigFile))
