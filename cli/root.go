@@ -29,16 +29,20 @@ type App struct {
 	Stdin  io.Reader
 
 	configFile string
-	// flagKeys maps config keys to flags that override them (flag > env > file > default).
-	flagKeys map[string]*pflag.Flag
+	// flagKeys lists config keys with the flags that override them (flag > env > file >
+	// default). Several commands bind the same key, so it is a list: only the flags of the
+	// command that runs are ever set.
+	flagKeys []flagKey
+}
+
+type flagKey struct {
+	key  string
+	flag *pflag.Flag
 }
 
 // BindFlag makes a command's flag override the config key when the user sets it.
 func (a *App) BindFlag(key string, f *pflag.Flag) {
-	if a.flagKeys == nil {
-		a.flagKeys = map[string]*pflag.Flag{}
-	}
-	a.flagKeys[key] = f
+	a.flagKeys = append(a.flagKeys, flagKey{key, f})
 }
 
 // NewRoot builds the manualbot command tree.
@@ -73,6 +77,7 @@ func subcommands(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCmd(app),
 		newSearchCmd(app),
+		newAskCmd(app),
 		newAdaptersCmd(app),
 		newIngestCmd(app),
 		newTokenizeCmd(app),
@@ -82,7 +87,13 @@ func subcommands(app *App) []*cobra.Command {
 }
 
 func (a *App) load(cmd *cobra.Command) error {
-	c, err := configs.Load(a.configFile, a.flagKeys)
+	set := map[string]*pflag.Flag{}
+	for _, fk := range a.flagKeys {
+		if fk.flag != nil && fk.flag.Changed {
+			set[fk.key] = fk.flag
+		}
+	}
+	c, err := configs.Load(a.configFile, set)
 	if err != nil {
 		return err
 	}
