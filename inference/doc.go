@@ -16,6 +16,12 @@
 // arrival order as far as Go's scheduler allows; the backend itself uses every core for
 // each step, which on small CPUs is faster than interleaving requests.
 //
+// Race testing: GoMLX's small-matmul kernel does pointer arithmetic that Go's checkptr
+// (enabled by -race) rejects, and its no_unsafe fallback tag does not build in compute
+// v0.1.6, so run the race tests with checkptr off for that module only:
+//
+//	go test -race -gcflags='github.com/gomlx/compute/...=-d=checkptr=0' ./inference/
+//
 // LoRA adapters (AdapterSet) apply either unfused, as low-rank factors inside the graph
 // (instant to swap), or fused into copies of the targeted weights.
 package inference
