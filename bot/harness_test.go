@@ -32,7 +32,7 @@ const (
 
 // harness runs the real bot against the fake Slack in one mode.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	mode     string
 	slack    *fakeslack.Server
 	admin    *fakeAdmin
@@ -47,7 +47,7 @@ type harness struct {
 	eventSeq int
 }
 
-func start(t *testing.T, mode string, tweak func(*bot.Options, *fakeAnswerer)) *harness {
+func start(t testing.TB, mode string, tweak func(*bot.Options, *fakeAnswerer)) *harness {
 	t.Helper()
 	h := &harness{t: t, mode: mode, slack: fakeslack.New(t), admin: newFakeAdmin(), done: make(chan error, 1)}
 	h.ans = newFakeAnswerer(h.admin)
@@ -97,7 +97,7 @@ func start(t *testing.T, mode string, tweak func(*bot.Options, *fakeAnswerer)) *
 	return h
 }
 
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -266,7 +266,7 @@ func blockTexts(t *testing.T, raw json.RawMessage) []string {
 	return out
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
