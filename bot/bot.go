@@ -29,6 +29,7 @@ type Bot struct {
 	seen     *seenSet
 	limiter  *userLimiter
 	answers  *answerCache
+	pace     *pacer
 	deps     Deps
 	started  time.Time
 	stopping atomic.Bool
@@ -106,6 +107,7 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		seen:     newSeenSet(20000, 15*time.Minute, time.Now),
 		limiter:  newUserLimiter(opts.UserRateLimit, time.Now),
 		answers:  newAnswerCache(5000),
+		pace:     newPacer(opts.UpdateInterval, time.Now),
 		deps:     deps,
 	}
 	b.admins = newAdminSet(opts.Admins, b.groupMembers, 5*time.Minute, time.Now)

@@ -130,3 +130,19 @@ func TestAdminSet(t *testing.T) {
 		t.Errorf("error %v does not name %s", err, want)
 	}
 }
+
+func TestPacer(t *testing.T) {
+	c := &clock{t: time.Unix(1700000000, 0)}
+	p := newPacer(time.Second, c.now)
+	waits := []time.Duration{p.reserve("C1"), p.reserve("C1"), p.reserve("C2"), p.reserve("C1")}
+	want := []time.Duration{0, time.Second, 0, 2 * time.Second}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Errorf("reserve %d waits %s, want %s", i, waits[i], want[i])
+		}
+	}
+	c.advance(5 * time.Second)
+	if w := p.reserve("C1"); w != 0 {
+		t.Errorf("an idle channel waits %s", w)
+	}
+}

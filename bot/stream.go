@@ -40,8 +40,8 @@ func (s *streamer) update(text string) {
 	}
 }
 
-// run sends the newest text whenever there is some and the interval since the last write
-// (the placeholder counts as one) has passed, until stop.
+// run sends the newest text whenever there is some, waiting both for the interval since
+// this answer's last write (the placeholder counts as one) and for the channel's pace.
 func (s *streamer) run(ctx context.Context) {
 	defer close(s.done)
 	last := time.Now()
@@ -53,17 +53,8 @@ func (s *streamer) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		if wait := s.interval - time.Since(last); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-s.quit:
-				t.Stop()
-				return
-			case <-ctx.Done():
-				t.Stop()
-				return
-			}
+		if !s.sleep(ctx, s.interval-time.Since(last)) || !s.sleep(ctx, s.b.pace.reserve(s.channel)) {
+			return
 		}
 		s.mu.Lock()
 		text := s.latest
@@ -74,6 +65,23 @@ func (s *streamer) run(ctx context.Context) {
 		s.b.updateMessage(ctx, s.channel, s.ts, previewMessage(text))
 		s.sent = text
 		last = time.Now()
+	}
+}
+
+// sleep waits d and reports false if the stream was stopped meanwhile.
+func (s *streamer) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.quit:
+		return false
+	case <-ctx.Done():
+		return false
 	}
 }
 
