@@ -81,6 +81,8 @@ func subcommands(app *App) []*cobra.Command {
 		newAdaptersCmd(app),
 		newIngestCmd(app),
 		newTokenizeCmd(app),
+		newGenerateCmd(app),
+		newBenchCmd(app),
 		newServeCmd(app),
 		newFeedbackCmd(app),
 	}

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"manualbot/inference"
+)
+
+// benchOutput is bench's --json object; the first three keys are DESIGN.md's contract.
+type benchOutput struct {
+	PrefillTokensPerS   float64 `json:"prefill_tokens_per_s"`
+	DecodeTokensPerS    float64 `json:"decode_tokens_per_s"`
+	PeakRSSBytes        int64   `json:"peak_rss_bytes"`
+	TimeToFirstTokenS   float64 `json:"time_to_first_token_s"`
+	ColdTimeToFirstTokS float64 `json:"cold_time_to_first_token_s"`
+	LoadSeconds         float64 `json:"load_seconds"`
+	WeightsBytes        int64   `json:"weights_bytes"`
+	PeakRSSOverWeights  float64 `json:"peak_rss_over_weights"`
+	PromptTokens        int     `json:"prompt_tokens"`
+	GeneratedTokens     int     `json:"generated_tokens"`
+	Backend             string  `json:"backend"`
+}
+
+func newBenchCmd(app *App) *cobra.Command {
+	var promptTokens, genTokens int
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "bench --model DIR [--prompt-tokens 256] [--gen-tokens 64] [--json]",
+		Short: "Measure prefill and decode speed and peak memory of a model",
+		Long: "Loads the model, runs one untimed generation to compile the graphs (reported as the cold\n" +
+			"time to first token), then times a greedy generation of --gen-tokens after a prompt of\n" +
+			"--prompt-tokens random ids (seeded). Peak memory is the process's VmHWM.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mc := app.Config.Model
+			if mc.Path == "" {
+				return errors.New("bench: no model: pass --model DIR or set model.path")
+			}
+			if promptTokens < 1 || genTokens < 2 {
+				return errors.New("bench: --prompt-tokens must be >= 1 and --gen-tokens >= 2")
+			}
+			ctx := cmd.Context()
+			t0 := time.Now()
+			m, err := inference.Load(ctx, mc.Path, inference.Options{Backend: mc.Backend, Logger: app.Log})
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			load := time.Since(t0)
+			cfg := m.Config()
+			rng := rand.New(rand.NewPCG(1, 2))
+			prompt := make([]int, promptTokens)
+			for i := range prompt {
+				prompt[i] = rng.IntN(cfg.VocabSize)
+			}
+			req := inference.GenerateRequest{PromptIDs: prompt, MaxTokens: genTokens, IgnoreEOS: true}
+			cold, err := m.Generate(ctx, req, nil)
+			if err != nil {
+				return fmt.Errorf("bench: warm-up: %w", err)
+			}
+			res, err := m.Generate(ctx, req, nil)
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			out := benchOutput{
+				PrefillTokensPerS:   float64(promptTokens) / res.Prefill.Seconds(),
+				DecodeTokensPerS:    float64(len(res.IDs)-1) / res.Decode.Seconds(),
+				TimeToFirstTokenS:   res.Prefill.Seconds(),
+				ColdTimeToFirstTokS: cold.Prefill.Seconds(),
+				LoadSeconds:         load.Seconds(),
+				WeightsBytes:        cfg.NumParams() * 4,
+				PromptTokens:        promptTokens,
+				GeneratedTokens:     len(res.IDs),
+				Backend:             m.BackendName(),
+			}
+			out.PeakRSSBytes, err = peakRSS()
+			if err != nil {
+				app.Log.Warn("peak memory unavailable", "err", err)
+			}
+			out.PeakRSSOverWeights = float64(out.PeakRSSBytes) / float64(out.WeightsBytes)
+			if jsonOut {
+				return json.NewEncoder(app.Stdout).Encode(out)
+			}
+			_, err = fmt.Fprintf(app.Stdout,
+				"backend %s, prompt %d tokens, generated %d\nprefill %.1f tokens/s (time to first token %.3f s, cold %.3f s)\ndecode %.1f tokens/s\npeak memory %.1f MiB (%.2fx the %.1f MiB of f32 weights), load %.2f s\n",
+				out.Backend, out.PromptTokens, out.GeneratedTokens, out.PrefillTokensPerS, out.TimeToFirstTokenS,
+				out.ColdTimeToFirstTokS, out.DecodeTokensPerS, float64(out.PeakRSSBytes)/(1<<20), out.PeakRSSOverWeights,
+				float64(out.WeightsBytes)/(1<<20), out.LoadSeconds)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.String("model", "", "model folder (config model.path)")
+	fl.IntVar(&promptTokens, "prompt-tokens", 256, "prompt length in tokens")
+	fl.IntVar(&genTokens, "gen-tokens", 64, "tokens to generate")
+	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
+	app.BindFlag("model.path", fl.Lookup("model"))
+	return cmd
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) from /proc.
+func peakRSS() (int64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("VmHWM %q: %w", v, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"manualbot/inference/testmodel"
+	"manualbot/internal/testutil"
+)
+
+const storiesStart = "Once upon a time, there was a little girl named Lily."
+
+func TestGenerateCommandReproducesStories(t *testing.T) {
+	dir := testutil.Shared(t, "models/stories260K")
+	out, err := runWithStdin(t, "", "generate", "--model", dir, "--temperature", "0", "--max-tokens", "60", "--prompt-ids", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, storiesStart) {
+		t.Fatalf("stdout = %q, want it to begin %q", out, storiesStart)
+	}
+
+	out, err = runWithStdin(t, "", "generate", "--model", dir, "--temperature", "0", "--max-tokens", "12", "--json", "Once upon a time")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got generateOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("--json output %q: %v", out, err)
+	}
+	if got.PromptTokens < 2 || got.GeneratedTokens != 12 || len(got.IDs) != got.PromptTokens+12 || got.IDs[0] != 1 {
+		t.Fatalf("--json = %+v", got)
+	}
+	if !strings.HasPrefix(got.Text, ", there was a little girl") {
+		t.Fatalf("text = %q", got.Text)
+	}
+}
+
+func TestGenerateCommandWithoutTokenizerStreamsIDs(t *testing.T) {
+	dir := t.TempDir()
+	if err := testmodel.Write(dir, testmodel.Tiny(), 1); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runWithStdin(t, "", "generate", "--model", dir, "--max-tokens", "5", "--prompt-ids", "1 2 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(out); len(f) != 5 {
+		t.Fatalf("stdout = %q, want 5 ids", out)
+	}
+}
+
+func TestGenerateCommandErrors(t *testing.T) {
+	dir := testutil.Shared(t, "models/stories260K")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"generate", "--prompt-ids", "1"}, "no model"},
+		{[]string{"generate", "--model", dir}, "either a PROMPT"},
+		{[]string{"generate", "--model", dir, "--prompt-ids", "1", "hello"}, "not both"},
+		{[]string{"generate", "--model", dir, "--prompt-ids", "1 x"}, "not an integer"},
+		{[]string{"generate", "--model", dir, "--prompt-ids", "1 512"}, "outside the vocabulary"},
+		{[]string{"generate", "--model", dir, "--adapter", "/tmp/a", "--prompt-ids", "1"}, "adapters not yet supported"},
+		{[]string{"generate", "--model", dir, "\xff"}, "UTF-8"},
+		{[]string{"bench", "--model", dir, "--gen-tokens", "1"}, "gen-tokens"},
+	}
+	for _, c := range cases {
+		_, err := runWithStdin(t, "", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want it to contain %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	dir := testutil.Shared(t, "models/stories260K")
+	out, err := runWithStdin(t, "", "bench", "--model", dir, "--prompt-tokens", "16", "--gen-tokens", "8", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got benchOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("bench --json %q: %v", out, err)
+	}
+	if got.PrefillTokensPerS <= 0 || got.DecodeTokensPerS <= 0 || got.PeakRSSBytes <= 0 || got.GeneratedTokens != 8 {
+		t.Fatalf("bench = %+v", got)
+	}
+}
