@@ -91,6 +91,11 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad form", http.StatusBadRequest)
 			return
 		}
+		if r.PostForm.Get("ssl_check") == "1" {
+			// Slack checking the certificate of a slash command's URL: nothing to run.
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		if payload := r.PostForm.Get("payload"); payload != "" {
 			b.serveInteraction(w, payload)
 			return

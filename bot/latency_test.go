@@ -3,6 +3,7 @@ package bot_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,4 +101,34 @@ func BenchmarkHTTPBurst20(b *testing.B) {
 	report(b, "burst-worst-ack", acks)
 	report(b, "burst-worst-placeholder", placeholders)
 	report(b, "burst-all-answered", finals)
+}
+
+// BenchmarkSocketLatency is BenchmarkHTTPLatency over Socket Mode: envelope written to
+// the websocket → its ack read back, and → placeholder posted.
+func BenchmarkSocketLatency(b *testing.B) {
+	h := start(b, "socket", func(o *bot.Options, _ *fakeAnswerer) { o.UserRateLimit = 0 })
+	var acks, placeholders []time.Duration
+	for range b.N {
+		ts := h.slack.UserMessage(channel, someone, "<@UBOT> reset?", "")
+		sent := time.Now()
+		env := h.slack.Envelope("events_api", fakeslack.Callback(h.nextEventID(),
+			fakeslack.Mention(channel, someone, "<@UBOT> reset?", ts, "")), 0)
+		var ackAt, phAt time.Time
+		h.slack.WaitFor(wait, "ack and placeholder", func() bool {
+			for _, c := range h.slack.Calls("") {
+				switch {
+				case c.Method == "socket.ack" && strings.Contains(string(c.Body), `"`+env+`"`):
+					ackAt = c.At
+				case c.Method == "chat.postMessage" && c.Form.Get("thread_ts") == ts:
+					phAt = c.At
+				}
+			}
+			return !ackAt.IsZero() && !phAt.IsZero()
+		})
+		acks = append(acks, ackAt.Sub(sent))
+		placeholders = append(placeholders, phAt.Sub(sent))
+		h.waitFinal(channel, ts)
+	}
+	report(b, "ack", acks)
+	report(b, "placeholder", placeholders)
 }
