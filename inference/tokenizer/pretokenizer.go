@@ -185,7 +185,7 @@ func parsePreTokenizer(raw json.RawMessage, table *byteLevelTable) (preTokenizer
 		case head.Pattern.String != nil:
 			return splitPreTokenizer{m: literalMatcher{*head.Pattern.String}, b: b, invert: head.Invert}, nil
 		case head.Pattern.Regex != nil:
-			m, err := newRegexMatcher(*head.Pattern.Regex)
+			m, err := newPatternMatcher(*head.Pattern.Regex)
 			if err != nil {
 				return nil, fmt.Errorf("split pre_tokenizer: %w", err)
 			}
@@ -195,7 +195,7 @@ func parsePreTokenizer(raw json.RawMessage, table *byteLevelTable) (preTokenizer
 	case "ByteLevel":
 		p := byteLevelPreTokenizer{table: table, addPrefixSpace: head.AddPrefixSpace == nil || *head.AddPrefixSpace}
 		if head.UseRegex == nil || *head.UseRegex {
-			m, err := newRegexMatcher(gpt2Pattern)
+			m, err := newPatternMatcher(gpt2Pattern)
 			if err != nil {
 				return nil, err
 			}
