@@ -30,6 +30,10 @@ var numberedHeading = regexp.MustCompile(`^ {0,3}(\d{1,3}(?:\.\d{1,3}){0,5})\.?[
 // tocEntry matches table-of-contents lines: dot leaders or a page number far to the right.
 var tocEntry = regexp.MustCompile(`(\.\s?){3,}|\s{2,}\d+$`)
 
+// dotLeaders matches table-of-contents and index lines (dot leaders, maybe a page number):
+// such lines are dropped, as they would match every query about their chapter.
+var dotLeaders = regexp.MustCompile(`(\. ?){4,}\s*([0-9ivxlc]+)?(\s|$)`)
+
 // parsePlain cuts text into sections with cheap heuristics that hold for most plain-text
 // and PDF manuals: a line underlined with ===/--- is a heading (level 1/2), and a short
 // capitalised line numbered "3.2" after a blank line is a heading of level 2 (the count
@@ -54,6 +58,11 @@ func parsePlain(pages []page, squash bool) *Document {
 			line := strings.TrimRight(lines[i], " \t\r")
 			if squash {
 				line = strings.Join(strings.Fields(line), " ")
+			}
+			if dotLeaders.MatchString(line) {
+				flush()
+				prevBlank = false // what follows a contents line is more contents, not a heading
+				continue
 			}
 			if strings.TrimSpace(line) == "" {
 				flush()
