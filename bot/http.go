@@ -33,7 +33,7 @@ func (b *Bot) runHTTP(ctx context.Context) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           b.EventsHandler(),
+		Handler:           b.eventsHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 	}
@@ -57,10 +57,10 @@ func (b *Bot) runHTTP(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// EventsHandler serves POST /slack/events and GET /healthz. It verifies Slack's signature
+// eventsHandler serves POST /slack/events and GET /healthz. It verifies Slack's signature
 // on the raw body (401 when it is wrong, missing or older than five minutes), answers
 // url_verification, and acknowledges everything else at once, before any work starts.
-func (b *Bot) EventsHandler() http.Handler {
+func (b *Bot) eventsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+EventsPath, b.serveEvents)
 	mux.Handle("GET /healthz", b.metrics.healthHandler(&b.stopping))
