@@ -121,12 +121,12 @@ func (a *App) pipeline(ctx context.Context) (*qa.Pipeline, func(), error) {
 	}
 	closeAll := func() { store.Close() }
 	if c.Model.Path != "" {
-		gen, closeGen, err := a.generator(ctx)
+		llm, closeGen, err := a.generator(ctx)
 		if err != nil {
 			store.Close()
 			return nil, nil, err
 		}
-		p.Generator = gen
+		p.Generator = llm
 		closeAll = func() { closeGen(); store.Close() }
 	}
 	return p, closeAll, nil

@@ -2,12 +2,53 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
+	"manualbot/adapters"
 	"manualbot/qa"
 )
 
-// generator loads the configured model as the pipeline's Generator.
-func (a *App) generator(ctx context.Context) (qa.Generator, func(), error) {
-	return nil, nil, errors.New("generation is not wired into ask yet")
+// generator loads the configured model, with the configured adapters, as the pipeline's
+// Generator. The returned func releases nothing today but keeps callers honest.
+func (a *App) generator(ctx context.Context) (*qa.LLM, func(), error) {
+	c := a.Config
+	comp, err := a.composer(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	llm, err := qa.NewLLM(ctx, qa.LLMOptions{
+		Dir: c.Model.Path, Backend: c.Model.Backend, Temperature: c.Model.Temperature,
+		TopP: c.Model.TopP, Seed: c.Model.Seed, Composer: comp, Log: a.Log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if comp != nil {
+		if err := comp.Use(ctx, comp.Current()); err != nil {
+			return nil, nil, fmt.Errorf("configured adapters: %w", err)
+		}
+	}
+	return llm, func() {}, nil
+}
+
+// composer builds the adapter registry and the starting selection from the config; nil
+// when no adapter folders are configured.
+func (a *App) composer(ctx context.Context) (*qa.Composer, error) {
+	c := a.Config.Adapters
+	if len(c.Dirs) == 0 {
+		return nil, nil
+	}
+	skills := map[string]adapters.Skill{}
+	for _, d := range c.Domain {
+		skills[d] = adapters.SkillDomain
+	}
+	if c.QA != "" {
+		skills[c.QA] = adapters.SkillQA
+	}
+	reg, err := adapters.Scan(ctx, c.Dirs, adapters.ScanOptions{Skills: skills, Log: a.Log})
+	if err != nil {
+		return nil, fmt.Errorf("adapters: %w", err)
+	}
+	sel := qa.Selection{Domain: c.Domain, QA: c.QA, Method: c.Method, Weights: c.Weights}
+	return qa.NewComposer(reg, sel, c.Fused, a.Log), nil
 }

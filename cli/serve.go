@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,15 +18,6 @@ type ServeDeps struct {
 	Admin    bot.Admin
 	// Close releases the pipeline (model, index) once the bot has stopped; nil is fine.
 	Close func() error
-}
-
-// errNoPipeline is what `serve` says until the answering pipeline is wired in.
-var errNoPipeline = errors.New("no answering pipeline wired: serve cannot answer yet")
-
-// servePipeline builds the answering pipeline `serve` answers with, from app.Config.
-// The qa package's wiring fills it in; until then serve refuses to start.
-func (a *App) servePipeline(context.Context) (ServeDeps, error) {
-	return ServeDeps{}, errNoPipeline
 }
 
 func newServeCmd(app *App) *cobra.Command {

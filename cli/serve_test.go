@@ -104,20 +104,6 @@ func TestServeAnswersOverHTTP(t *testing.T) {
 	}
 }
 
-// Until the pipeline is wired in, `serve` says so instead of starting a bot that cannot answer.
-func TestServeWithoutPipeline(t *testing.T) {
-	t.Setenv("MANUALBOT_DATA_DIR", t.TempDir())
-	t.Setenv("MANUALBOT_SLACK_BOT_TOKEN", "xoxb-x")
-	t.Setenv("MANUALBOT_SLACK_APP_TOKEN", "xapp-x")
-	var out, errOut bytes.Buffer
-	root := NewRoot(strings.NewReader(""), &out, &errOut)
-	root.SetArgs([]string{"serve"})
-	err := root.ExecuteContext(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "no answering pipeline wired") {
-		t.Fatalf("serve without a pipeline: %v", err)
-	}
-}
-
 // `serve` names the secrets it lacks before doing anything.
 func TestServeNeedsTokens(t *testing.T) {
 	t.Setenv("MANUALBOT_DATA_DIR", t.TempDir())

@@ -1,0 +1,154 @@
+package qa
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"manualbot/inference"
+	"manualbot/inference/chat"
+	"manualbot/inference/tokenizer"
+)
+
+// LLMOptions configure NewLLM.
+type LLMOptions struct {
+	// Dir is a Hugging Face checkpoint folder (config.json, safetensors, tokenizer.json).
+	Dir string
+	// Backend is "go" or "xla:/path/to/pjrt_plugin.so".
+	Backend     string
+	MaxContext  int
+	Temperature float64
+	TopP        float64
+	Seed        int64
+	// Composer, when set, chooses and merges the adapters for each answer.
+	Composer *Composer
+	Log      *slog.Logger
+}
+
+// LLM is the Generator backed by the in-process model: tokenizer, chat template, the
+// model and the adapters the Composer picks.
+type LLM struct {
+	model    *inference.Model
+	tok      *tokenizer.Tokenizer
+	tmpl     *chat.Template
+	special  []string
+	opts     LLMOptions
+	composer *Composer
+	// genMu makes "pick adapters, then generate" one step, so a concurrent answer cannot
+	// swap the adapters between the two. The model runs one generation at a time anyway.
+	genMu sync.Mutex
+}
+
+// NewLLM loads the model, tokenizer and chat template from opts.Dir.
+func NewLLM(ctx context.Context, opts LLMOptions) (*LLM, error) {
+	tok, err := tokenizer.Load(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
+	}
+	tmpl, err := chat.Load(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
+	}
+	m, err := inference.Load(ctx, opts.Dir, inference.Options{Backend: opts.Backend, MaxContext: opts.MaxContext, Logger: opts.Log})
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
+	}
+	l := &LLM{model: m, tok: tok, tmpl: tmpl, opts: opts, composer: opts.Composer, special: specialTokens(tok)}
+	if l.composer != nil {
+		l.composer.bind(m)
+	}
+	return l, nil
+}
+
+// Model is the loaded model (for status and benchmarks).
+func (l *LLM) Model() *inference.Model { return l.model }
+
+// Composer is the adapter composer, or nil.
+func (l *LLM) Composer() *Composer { return l.composer }
+
+// Render applies the model's chat template, or the plain fallback for base models.
+func (l *LLM) Render(msgs []Message) (string, error) {
+	cm := make([]chat.Message, len(msgs))
+	for i, m := range msgs {
+		cm[i] = chat.Message{Role: m.Role, Content: m.Content}
+	}
+	return l.tmpl.Render(cm, true)
+}
+
+// encode tokenizes a rendered prompt. A model template writes its own BOS text (as
+// Hugging Face's apply_chat_template does), so special tokens are added only otherwise.
+func (l *LLM) encode(prompt string) ([]int, error) {
+	return l.tok.Encode(prompt, !l.tmpl.HasModelTemplate())
+}
+
+// CountTokens is the prompt's length in tokens.
+func (l *LLM) CountTokens(prompt string) (int, error) {
+	ids, err := l.encode(prompt)
+	return len(ids), err
+}
+
+// ContextWindow is the model's usable context.
+func (l *LLM) ContextWindow() int { return l.model.MaxContext() }
+
+// SpecialTokens are the tokenizer's control-token strings.
+func (l *LLM) SpecialTokens() []string { return l.special }
+
+// Generate picks the adapters for the passages' products, then streams the answer.
+func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string) error) (GenerateOutput, error) {
+	ids, err := l.encode(in.Prompt)
+	if err != nil {
+		return GenerateOutput{}, fmt.Errorf("tokenize prompt: %w", err)
+	}
+	l.genMu.Lock()
+	defer l.genMu.Unlock()
+	var used []string
+	if l.composer != nil {
+		if used, err = l.composer.apply(ctx, in.Products); err != nil {
+			return GenerateOutput{}, err
+		}
+	}
+	dec := l.tok.NewStreamDecoder(true)
+	var text strings.Builder
+	emit := func(s string) error {
+		if s == "" {
+			return nil
+		}
+		text.WriteString(s)
+		return onText(s)
+	}
+	res, err := l.model.Generate(ctx, inference.GenerateRequest{
+		PromptIDs: ids, MaxTokens: in.MaxTokens, Temperature: l.opts.Temperature, TopP: l.opts.TopP,
+		Seed: l.opts.Seed, RepetitionPenalty: 1.1,
+	}, func(id int) error {
+		s, err := dec.Push(id)
+		if err != nil {
+			return err
+		}
+		return emit(s)
+	})
+	if err != nil {
+		return GenerateOutput{}, err
+	}
+	if err := emit(dec.Flush()); err != nil {
+		return GenerateOutput{}, err
+	}
+	return GenerateOutput{Text: text.String(), PromptTokens: res.PromptTokens, GeneratedTokens: len(res.IDs), Adapters: used}, nil
+}
+
+// specialTokens lists the text of every special token, longest first so that removing
+// them from text never leaves a shorter one's remains.
+func specialTokens(tok *tokenizer.Tokenizer) []string {
+	var out []string
+	for id := 0; id < tok.VocabSize(); id++ {
+		if tok.IsSpecial(id) {
+			if s, ok := tok.Token(id); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
