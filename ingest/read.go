@@ -79,7 +79,7 @@ func parseDocument(ctx context.Context, data []byte, f Format, name string) (*Do
 		return nil, err
 	}
 	if !hasText(doc) {
-		return nil, skipf("no text found in the %s", f)
+		return nil, skipf("no text found in the %s (only navigation or a table of contents?)", f)
 	}
 	return doc, nil
 }
