@@ -32,8 +32,13 @@ func sameDoc(a, b string) bool {
 	return a == b || docKey(a) == docKey(b)
 }
 
+// docKey is the file's base name without extension; an ingest id's "hash:" prefix
+// ("1a2b3c4d:manual.md") is dropped.
 func docKey(s string) string {
 	s = path.Base(strings.ReplaceAll(s, "\\", "/"))
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		s = s[i+1:]
+	}
 	return strings.TrimSuffix(s, path.Ext(s))
 }
 

@@ -93,6 +93,8 @@ func TestCitationMatching(t *testing.T) {
 		{"same", Citation{"manual.md", "The Zibble"}, q, true},
 		{"doc id without extension", Citation{"manual", "the  zibble"}, q, true},
 		{"doc path", Citation{"data/manuals/manual.md", "The Zibble"}, q, true},
+		{"ingest doc id", Citation{"1a2b3c4d:manual.md", "The Zibble"}, q, true},
+		{"ingest doc id with folder", Citation{"1a2b3c4d:mini/manual.md", "The Zibble"}, q, true},
 		{"nested section", Citation{"manual.md", "Gadget Book > The Zibble"}, q, true},
 		{"other section", Citation{"manual.md", "The Zobble"}, q, false},
 		{"section is only a prefix", Citation{"manual.md", "The Zibble > Safety"}, q, false},
