@@ -3,8 +3,6 @@ package qa
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,42 +12,10 @@ import (
 	"manualbot/internal/testutil"
 )
 
-// adapterDir lays out a registry folder with the real PEFT adapters in testdata/hfref:
-// "widget" (adapter_a) covers product widget, "gizmo" (adapter_c) covers gizmo, and
-// "answering" (adapter_b, rank 8 with rsLoRA) is the QA skill.
-func adapterDir(t *testing.T) string {
-	t.Helper()
-	ref := filepath.Join(testutil.RepoRoot(t), "testdata", "hfref")
-	root := t.TempDir()
-	for name, spec := range map[string]struct{ src, manifest string }{
-		"widget":    {"adapter_a", `{"skill":"domain","products":["widget"]}`},
-		"gizmo":     {"adapter_c", `{"skill":"domain","products":["gizmo"]}`},
-		"answering": {"adapter_b", `{"skill":"qa"}`},
-	} {
-		dst := filepath.Join(root, name)
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{adapters.ConfigFile, adapters.WeightsFile} {
-			b, err := os.ReadFile(filepath.Join(ref, spec.src, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dst, adapters.ManifestFile), []byte(spec.manifest), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
-
 func newTestComposer(t *testing.T, sel Selection) (*Composer, *inference.Model) {
 	t.Helper()
 	ctx := context.Background()
-	reg, err := adapters.Scan(ctx, []string{adapterDir(t)}, adapters.ScanOptions{})
+	reg, err := adapters.Scan(ctx, []string{testutil.PEFTAdapters(t)}, adapters.ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
