@@ -85,6 +85,7 @@ func subcommands(app *App) []*cobra.Command {
 		newBenchCmd(app),
 		newServeCmd(app),
 		newFeedbackCmd(app),
+		newEvalCmd(app),
 	}
 }
 
