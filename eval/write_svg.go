@@ -11,7 +11,7 @@ import (
 const (
 	svgLeft    = 56.0
 	svgRight   = 24.0
-	svgTop     = 64.0
+	svgTop     = 80.0
 	svgPlotH   = 260.0
 	svgBottom  = 96.0
 	svgBarW    = 26.0
@@ -31,10 +31,11 @@ func WriteSVG(w io.Writer, rep *Report) error {
 	for _, r := range rep.Results {
 		byKey[[2]string{r.Method, string(r.Mode)}] = r
 	}
-	title := fmt.Sprintf("%s by method (%d questions, bars: mean, whiskers: 95%% bootstrap CI)", rep.Main.Label(), rep.Questions)
+	title := fmt.Sprintf("%s by method, %d questions", rep.Main.Label(), rep.Questions)
+	const subtitle = "bars: mean; whiskers: 95% bootstrap interval"
 	groupW := float64(len(modes))*(svgBarW+svgBarGap) - svgBarGap + svgGroupPd
-	// Wide enough for the bars and for the title (about 8.5 units a bold 14-unit glyph).
-	plotW := max(float64(len(methods))*groupW, 8.5*float64(len(title))-svgLeft)
+	// Wide enough for the bars and for the title (under 9.5 units a bold 14-unit glyph).
+	plotW := max(float64(len(methods))*groupW, 9.5*float64(len(title))-svgRight, 300)
 	width := svgLeft + plotW + svgRight
 	height := svgTop + svgPlotH + svgBottom
 	y := func(v float64) float64 { return svgTop + svgPlotH*(1-clamp01(v)) }
@@ -44,6 +45,7 @@ func WriteSVG(w io.Writer, rep *Report) error {
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	text(&b, svgLeft, 22, "start", 14, "bold", title)
+	text(&b, svgLeft, 40, "start", 11, "normal", subtitle)
 
 	// Grid and y axis in percent.
 	for t := 0; t <= 100; t += 20 {
@@ -82,8 +84,8 @@ func WriteSVG(w io.Writer, rep *Report) error {
 	// Legend, one swatch per mode.
 	lx := svgLeft
 	for si, mode := range modes {
-		fmt.Fprintf(&b, `<rect x="%.1f" y="36" width="12" height="12" fill="%s"/>`+"\n", lx, seriesColours[si%len(seriesColours)])
-		text(&b, lx+16, 46, "start", 12, "normal", mode)
+		fmt.Fprintf(&b, `<rect x="%.1f" y="52" width="12" height="12" fill="%s"/>`+"\n", lx, seriesColours[si%len(seriesColours)])
+		text(&b, lx+16, 62, "start", 12, "normal", mode)
 		lx += 24 + 7*float64(len(mode))
 	}
 	b.WriteString("</svg>\n")
