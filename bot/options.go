@@ -62,6 +62,8 @@ func FromConfig(c *configs.Config) Options {
 		UserRateLimit:   s.UserRateLimit,
 		UpdateInterval:  s.UpdateInterval,
 		ChannelProducts: s.ChannelProducts,
+		ShutdownTimeout: s.ShutdownTimeout,
+		HistoryTurns:    s.HistoryTurns,
 		FeedbackPath:    filepath.Join(c.DataDir, FeedbackFile),
 		MaxFileBytes:    c.Ingest.MaxFileBytes,
 	}

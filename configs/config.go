@@ -107,6 +107,10 @@ type Slack struct {
 	UserRateLimit int `mapstructure:"user_rate_limit"`
 	// UpdateInterval spaces chat.update calls while an answer streams.
 	UpdateInterval time.Duration `mapstructure:"update_interval"`
+	// ShutdownTimeout bounds how long a stopping bot waits for answers in flight.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// HistoryTurns caps the earlier thread turns a follow-up question carries.
+	HistoryTurns int `mapstructure:"history_turns"`
 	// ChannelProducts maps a channel id to the product its questions are about.
 	ChannelProducts map[string]string `mapstructure:"channel_products"`
 }

@@ -51,6 +51,8 @@ func defaults() map[string]any {
 		"slack.metrics_listen":      "127.0.0.1:9090",
 		"slack.user_rate_limit":     10,
 		"slack.update_interval":     time.Second,
+		"slack.shutdown_timeout":    30 * time.Second,
+		"slack.history_turns":       10,
 		"slack.channel_products":    map[string]string{},
 	}
 }
