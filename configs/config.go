@@ -67,6 +67,8 @@ type Model struct {
 	Temperature float64 `mapstructure:"temperature"`
 	// TopP is nucleus sampling's probability mass (1 turns it off).
 	TopP float64 `mapstructure:"top_p"`
+	// RepetitionPenalty > 1 discourages repeating tokens (1 turns it off, as in HF).
+	RepetitionPenalty float64 `mapstructure:"repetition_penalty"`
 	// Seed makes sampling repeatable.
 	Seed int64 `mapstructure:"seed"`
 	// SystemPrompt replaces the built-in answering rules when set.

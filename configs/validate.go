@@ -50,6 +50,9 @@ func (c *Config) Validate() error {
 	if c.Model.Temperature < 0 {
 		bad("model.temperature", "must not be negative")
 	}
+	if c.Model.RepetitionPenalty < 1 {
+		bad("model.repetition_penalty", "%g is below 1", c.Model.RepetitionPenalty)
+	}
 	if c.Model.TopP <= 0 || c.Model.TopP > 1 {
 		bad("model.top_p", "%g is not in (0, 1]", c.Model.TopP)
 	}

@@ -23,6 +23,8 @@ type LLMOptions struct {
 	Temperature float64
 	TopP        float64
 	Seed        int64
+	// RepetitionPenalty > 1 discourages repeats; 0 or 1 turns it off.
+	RepetitionPenalty float64
 	// Composer, when set, chooses and merges the adapters for each answer.
 	Composer *Composer
 	Log      *slog.Logger
@@ -121,7 +123,7 @@ func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string
 	}
 	res, err := l.model.Generate(ctx, inference.GenerateRequest{
 		PromptIDs: ids, MaxTokens: in.MaxTokens, Temperature: l.opts.Temperature, TopP: l.opts.TopP,
-		Seed: l.opts.Seed, RepetitionPenalty: 1.1,
+		Seed: l.opts.Seed, RepetitionPenalty: l.opts.RepetitionPenalty,
 	}, func(id int) error {
 		s, err := dec.Push(id)
 		if err != nil {
