@@ -188,12 +188,15 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-// emptyCaches makes zeroed K and V caches [capacity, kvHeads, headDim] for every layer.
+// emptyCaches makes zeroed caches for every layer: K [kvHeads, capacity, headDim] and V
+// transposed, [kvHeads, headDim, capacity] (see graphSpec.build for why).
 func (m *Model) emptyCaches(capacity int) ([]*tensors.Tensor, error) {
-	shape := shapes.Make(dtypes.Float32, capacity, m.cfg.NumKVHeads, m.cfg.HeadDim)
+	kShape := shapes.Make(dtypes.Float32, m.cfg.NumKVHeads, capacity, m.cfg.HeadDim)
+	vShape := shapes.Make(dtypes.Float32, m.cfg.NumKVHeads, m.cfg.HeadDim, capacity)
 	out := make([]*tensors.Tensor, 2*m.cfg.NumLayers)
-	for i := range out {
-		out[i] = tensors.FromShape(shape)
+	for i := range m.cfg.NumLayers {
+		out[2*i] = tensors.FromShape(kShape)
+		out[2*i+1] = tensors.FromShape(vShape)
 	}
 	return out, nil
 }

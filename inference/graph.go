@@ -36,7 +36,7 @@ type graphSpec struct {
 }
 
 // Input order of a step graph: tokens [T] int32, start [] int32, last [] int32, then
-// 2×layers caches (K then V per layer, each [C, kvHeads, headDim]), then the weights in
+// 2×layers caches (per layer K [kvHeads, C, headDim] then V [kvHeads, headDim, C]), then the weights in
 // layout order, then A,B per LoRA slot. A full graph takes tokens then weights then LoRA.
 const (
 	inTokens       = 0
@@ -90,7 +90,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	// Attention window: the cache capacity C in step mode, the sequence itself otherwise.
 	C := T
 	if s.mode == modeStep {
-		C = caches[0].Shape().Dimensions[0]
+		C = caches[0].Shape().Dimensions[1]
 	}
 	// Causal mask as an additive bias [1, 1, T, C]: query t sees key positions <= start+t.
 	qPos := Add(Iota(g, shapeOf(dtypes.Int32, T, C), 0), start)
@@ -99,31 +99,36 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		BroadcastToDims(Const(g, float32(-1e30)), T, C))
 	bias = Reshape(bias, 1, 1, T, C)
 
-	// Cache write: rows [start, start+T) of each cache take the new keys/values.
-	var writeRows *Node
-	var gatherIdx *Node
-	if s.mode == modeStep && T > 1 {
-		c := Iota(g, shapeOf(dtypes.Int32, C), 0)
-		rel := Sub(c, start)
-		writeRows = And(GreaterOrEqual(rel, ZerosLike(rel)), LessThan(rel, BroadcastToDims(Const(g, int32(T)), C)))
-		gatherIdx = Reshape(Clamp(Const(g, int32(0)), rel, Const(g, int32(T-1))), C, 1)
-	} else if s.mode == modeStep {
-		c := Iota(g, shapeOf(dtypes.Int32, C), 0)
-		writeRows = Equal(c, BroadcastToDims(start, C))
-	}
-	updateCache := func(cache, fresh *Node) *Node {
-		// fresh: [T, kvHeads, headDim] -> [C, kvHeads, headDim] aligned to cache rows.
-		var spread *Node
-		if T == 1 {
-			spread = BroadcastToDims(fresh, C, cfg.NumKVHeads, cfg.HeadDim)
-		} else {
-			spread = Gather(fresh, gatherIdx)
-		}
-		return Where(writeRows, spread, cache)
-	}
-
 	kvh, group, hd := cfg.NumKVHeads, cfg.NumHeads/cfg.NumKVHeads, cfg.HeadDim
 	scale := float32(1 / math.Sqrt(float64(hd)))
+
+	// Cache writes. Caches hold K as [kvHeads, C, headDim] and V transposed as
+	// [kvHeads, headDim, C], so both attention products contract the last axis of both
+	// operands (the go backend's fast layout) with no per-step transpose of the cache.
+	// Rows past the sequence are kept zero, so writing is a ScatterSum into zeros, which
+	// the backend does in place on the donated cache: O(new tokens), not O(capacity).
+	var kIdx, vIdx, valid *Node
+	if s.mode == modeStep {
+		pos := Add(Iota(g, shapeOf(dtypes.Int32, kvh, T), 1), start)                        // [kvh, T]
+		head := Iota(g, shapeOf(dtypes.Int32, kvh, T), 0)                                   // [kvh, T]
+		kIdx = Reshape(Stack([]*Node{head, pos}, -1), kvh*T, 2)                             // (k, c)
+		posV := Add(Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 2), start)                   // [kvh, hd, T]
+		headV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 0)                              //
+		dimV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 1)                               //
+		vIdx = Reshape(Stack([]*Node{headV, dimV, posV}, -1), kvh*hd*T, 3)                  // (k, d, c)
+		valid = LessOrEqual(Iota(g, shapeOf(dtypes.Int32, T), 0), BroadcastToDims(last, T)) // padding rows
+	}
+	writeK := func(cache, k *Node) *Node { // k [T, kvh, hd]
+		k = Where(valid, k, ZerosLike(k))
+		upd := Reshape(TransposeAllAxes(k, 1, 0, 2), kvh*T, hd)
+		return ScatterSum(cache, kIdx, upd, true, true)
+	}
+	writeV := func(cache, v *Node) *Node { // v [T, kvh, hd]
+		v = Where(valid, v, ZerosLike(v))
+		upd := Reshape(TransposeAllAxes(v, 1, 2, 0), kvh*hd*T)
+		return ScatterSum(cache, vIdx, upd, true, true)
+	}
+
 	var newCaches []*Node
 	for l, li := range lay.layers {
 		h := rmsNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
@@ -135,16 +140,23 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		}
 		q = rope(Reshape(q, T, kvh*group, hd), cos, sin)
 		q = MulScalar(Reshape(q, T, kvh, group, hd), scale)
+		q = Reshape(TransposeAllAxes(q, 1, 2, 0, 3), kvh, group*T, hd)
 		k = rope(Reshape(k, T, kvh, hd), cos, sin)
 		v = Reshape(v, T, kvh, hd)
+		var kAll, vAllT *Node // [kvh, C, hd], [kvh, hd, C]
 		if s.mode == modeStep {
-			k = updateCache(caches[2*l], k)
-			v = updateCache(caches[2*l+1], v)
-			newCaches = append(newCaches, k, v)
+			kAll = writeK(caches[2*l], k)
+			vAllT = writeV(caches[2*l+1], v)
+			newCaches = append(newCaches, kAll, vAllT)
+		} else {
+			kAll = TransposeAllAxes(k, 1, 0, 2)
+			vAllT = TransposeAllAxes(v, 1, 2, 0)
 		}
-		scores := Einsum("tkgd,ckd->kgtc", q, k) // [kvh, group, T, C]
-		probs := Softmax(Add(scores, bias), -1)
-		attn := Einsum("kgtc,ckd->tkgd", probs, v) // [T, kvh, group, hd]
+		scores := DotGeneral(q, []int{2}, []int{0}, kAll, []int{2}, []int{0}) // [kvh, group*T, C]
+		scores = Add(Reshape(scores, kvh, group, T, C), bias)
+		probs := Reshape(Softmax(scores, -1), kvh, group*T, C)
+		attn := DotGeneral(probs, []int{2}, []int{0}, vAllT, []int{2}, []int{0}) // [kvh, group*T, hd]
+		attn = TransposeAllAxes(Reshape(attn, kvh, group, T, hd), 2, 0, 1, 3)    // [T, kvh, group, hd]
 		x = Add(x, linear(Reshape(attn, T, cfg.QDim()), li.o))
 
 		h = rmsNorm(x, weights[li.postNorm], cfg.RMSNormEps)
