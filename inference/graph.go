@@ -33,11 +33,14 @@ type graphSpec struct {
 	lay   *layout
 	mode  graphMode
 	loras []loraSlot // unfused adapters, in input order
+	// headRows are the row counts of the LM head's chunks, passed after the weights;
+	// nil when the head is one tensor.
+	headRows []int
 }
 
 // Input order of a step graph: tokens [T] int32, start [] int32, last [] int32, then
 // 2×layers caches (per layer K [kvHeads, C, headDim] then V [kvHeads, headDim, C]), then the weights in
-// layout order, then A,B per LoRA slot. A full graph takes tokens then weights then LoRA.
+// layout order, then the LM head chunks (if any), then A,B per LoRA slot. A full graph takes tokens then weights then LoRA.
 const (
 	inTokens       = 0
 	inStart        = 1
@@ -61,7 +64,9 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		start = Const(g, int32(0))
 	}
 	weights := inputs[off : off+len(lay.specs)]
-	loraIn := inputs[off+len(lay.specs):]
+	off += len(lay.specs)
+	headIn := inputs[off : off+len(s.headRows)]
+	loraIn := inputs[off+len(s.headRows):]
 	// delta maps a weight index to its LoRA factors (A [r,in], B [out,r], B pre-scaled).
 	delta := make(map[int][2]*Node, len(s.loras))
 	for i, slot := range s.loras {
@@ -167,7 +172,16 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	if s.mode == modeStep {
 		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
 	}
-	logits := DotGeneral(x, []int{1}, nil, weights[lay.lmHead], []int{1}, nil)
+	var logits *Node
+	if len(headIn) == 0 {
+		logits = DotGeneral(x, []int{1}, nil, weights[lay.lmHead], []int{1}, nil)
+	} else {
+		parts := make([]*Node, len(headIn))
+		for i, w := range headIn {
+			parts[i] = DotGeneral(x, []int{1}, nil, w, []int{1}, nil)
+		}
+		logits = Concatenate(parts, 1)
+	}
 	return append([]*Node{logits}, newCaches...)
 }
 

@@ -44,6 +44,10 @@ type Model struct {
 	// make copies of the targeted ones, so removing adapters never reloads from disk.
 	base  []*tensors.Tensor
 	state atomic.Pointer[weightState]
+	// head is the LM head split by rows (Config.headChunks) for decode steps; nil when
+	// the head is small. It duplicates the head's memory to keep one-row products on the
+	// backend's direct kernel.
+	head []*tensors.Tensor
 
 	// queue admits one backend execution (a whole generation) at a time.
 	queue chan struct{}
@@ -141,6 +145,33 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		}
 		m.base[i] = t
 	}
+	return m.loadHeadChunks(set)
+}
+
+// loadHeadChunks converts the LM head's rows chunk by chunk from the file mapping.
+func (m *Model) loadHeadChunks(set *safetensors.Set) error {
+	rows := m.cfg.headChunks()
+	if rows == nil {
+		return nil
+	}
+	name := m.lay.specs[m.lay.lmHead].Name
+	raw, err := set.Bytes(name)
+	if err != nil {
+		return fmt.Errorf("tensor %s: %w", name, err)
+	}
+	info, _ := set.Info(name)
+	rowBytes := len(raw) / m.cfg.VocabSize
+	off := 0
+	for i, r := range rows {
+		src := raw[off*rowBytes : (off+r)*rowBytes]
+		spec := weightSpec{Name: fmt.Sprintf("%s[chunk %d]", name, i), Shape: []int{r, m.cfg.HiddenSize}}
+		t, err := m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })
+		if err != nil {
+			return err
+		}
+		m.head = append(m.head, t)
+		off += r
+	}
 	return nil
 }
 
@@ -234,6 +265,9 @@ func (m *Model) exec(mode graphMode, st *weightState) (*graph.Exec, error) {
 		return e, nil
 	}
 	spec := &graphSpec{cfg: m.cfg, lay: m.lay, mode: mode, loras: st.loras}
+	if mode == modeStep {
+		spec.headRows = m.cfg.headChunks()
+	}
 	e, err := graph.NewExec(m.backend, spec.build)
 	if err != nil {
 		return nil, fmt.Errorf("building the model graph: %w", err)
@@ -258,6 +292,11 @@ func (m *Model) run(mode graphMode, st *weightState, lead ...any) ([]*tensors.Te
 	args = append(args, lead...)
 	for _, w := range st.weights {
 		args = append(args, w)
+	}
+	if mode == modeStep {
+		for _, w := range m.head {
+			args = append(args, w)
+		}
 	}
 	for _, a := range st.loraArgs {
 		args = append(args, a)

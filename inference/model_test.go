@@ -137,6 +137,8 @@ func variants() []struct {
 		{"head-dim-12", with(func(c *testmodel.Config) { c.HeadDim = 12 })},
 		{"bf16-weights", with(func(c *testmodel.Config) { c.DType = "BF16" })},
 		{"f16-weights", with(func(c *testmodel.Config) { c.DType = "F16" })},
+		// A head of >= 4M elements is split into row chunks for decode (Config.headChunks).
+		{"chunked-head", with(func(c *testmodel.Config) { c.HiddenSize = 64; c.VocabSize = 66000; c.Tied = true })},
 	}
 }
 

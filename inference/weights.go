@@ -135,3 +135,26 @@ func abbreviate(names []string) string {
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:show], ", "), len(names)-show)
 }
+
+// smallMatMulFlops is the go backend's threshold (compute v0.1.6, rows×cols×batch of a
+// matmul) below which it uses its direct kernel; above it, it repacks the weight matrix
+// on every call, which for a one-token decode step costs more than the product itself.
+const smallMatMulFlops = 4 << 20
+
+// headChunks splits the LM head's rows so that each one-row product stays under the
+// direct-kernel threshold; nil when the head is small enough already.
+func (c Config) headChunks() []int {
+	per := (smallMatMulFlops - 1) / c.HiddenSize
+	if c.VocabSize <= per || per < 1 {
+		return nil
+	}
+	n := (c.VocabSize + per - 1) / per
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = c.VocabSize / n
+		if i < c.VocabSize%n {
+			rows[i]++
+		}
+	}
+	return rows
+}
