@@ -23,6 +23,8 @@ func newAdaptersCmd(app *App) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newAdaptersListCmd(app), newAdaptersShowCmd(app), newAdaptersMergeCmd(app))
+	cmd.AddCommand(newAdaptersTrainCmd(app))
+	cmd.AddCommand(newAdaptersTuneCmd(app))
 	return cmd
 }
 
