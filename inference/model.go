@@ -144,6 +144,11 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 			return err
 		}
 		m.base[i] = t
+		if i != m.lay.lmHead || m.cfg.headChunks() == nil { // the head is read again for its chunks
+			if raw, err := set.Bytes(spec.Name); err == nil {
+				releasePages(raw)
+			}
+		}
 	}
 	return m.loadHeadChunks(set)
 }
@@ -172,6 +177,7 @@ func (m *Model) loadHeadChunks(set *safetensors.Set) error {
 		m.head = append(m.head, t)
 		off += r
 	}
+	releasePages(raw)
 	return nil
 }
 
