@@ -6,7 +6,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/manualbot .
+RUN GOEXPERIMENT=simd CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/manualbot .
 
 FROM debian:bookworm-slim
 # poppler-utils reads PDF manuals; ca-certificates for Slack's API over TLS.

@@ -34,6 +34,7 @@ type benchOutput struct {
 func newBenchCmd(app *App) *cobra.Command {
 	var promptTokens, genTokens int
 	var jsonOut bool
+	var random string
 	cmd := &cobra.Command{
 		Use:   "bench --model DIR [--prompt-tokens 256] [--gen-tokens 64] [--json]",
 		Short: "Measure prefill and decode speed and peak memory of a model",
@@ -43,13 +44,16 @@ func newBenchCmd(app *App) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			mc := app.Config.Model
-			if mc.Path == "" {
-				return errors.New("bench: no model: pass --model DIR or set model.path")
-			}
 			if promptTokens < 1 || genTokens < 2 {
 				return errors.New("bench: --prompt-tokens must be >= 1 and --gen-tokens >= 2")
 			}
 			ctx := cmd.Context()
+			if random != "" {
+				return benchRandom(ctx, app, random, promptTokens, genTokens, jsonOut)
+			}
+			if mc.Path == "" {
+				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
+			}
 			t0 := time.Now()
 			m, err := inference.Load(ctx, mc.Path, inference.Options{Backend: mc.Backend, Logger: app.Log})
 			if err != nil {
@@ -103,6 +107,7 @@ func newBenchCmd(app *App) *cobra.Command {
 	fl.IntVar(&promptTokens, "prompt-tokens", 256, "prompt length in tokens")
 	fl.IntVar(&genTokens, "gen-tokens", 64, "tokens to generate")
 	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
+	fl.StringVar(&random, "random", "", "benchmark random weights of these shapes instead: smollm2-135m or tiny")
 	app.BindFlag("model.path", fl.Lookup("model"))
 	return cmd
 }

@@ -64,8 +64,10 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.StringVar(&app.configFile, "config", "", "config file (default ./manualbot.yaml if present)")
 	pf.String("data-dir", "", "where the index, manifest and feedback live (env MANUALBOT_DATA_DIR)")
 	pf.String("log-level", "", "debug, info, warn or error")
+	pf.String("backend", "", `model backend: "go" (CPU) or "xla:/abs/path/pjrt_plugin.so" (GPU) (config model.backend)`)
 	app.BindFlag("data_dir", pf.Lookup("data-dir"))
 	app.BindFlag("log_level", pf.Lookup("log-level"))
+	app.BindFlag("model.backend", pf.Lookup("backend"))
 	for _, sub := range subcommands(app) {
 		root.AddCommand(sub)
 	}

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+
+	"manualbot/inference/testmodel"
+)
+
+// randomShapes are the model shapes `bench --random` can write with random weights, so
+// anyone can reproduce the published figures without downloading a checkpoint.
+var randomShapes = map[string]func() testmodel.Config{
+	"smollm2-135m": testmodel.SmolLM2_135M,
+	"tiny":         testmodel.Tiny,
+}
+
+// benchRandom writes a random-weight model of the named shapes to a temporary folder and
+// benchmarks it in a child process, so that writing the weights does not count in the
+// peak memory the benchmark reports.
+func benchRandom(ctx context.Context, app *App, shapes string, promptTokens, genTokens int, jsonOut bool) error {
+	mk, ok := randomShapes[shapes]
+	if !ok {
+		return fmt.Errorf("bench: unknown --random shapes %q (known: smollm2-135m, tiny)", shapes)
+	}
+	dir, err := os.MkdirTemp("", "manualbot-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	app.Log.Info("writing a random-weight model", "shapes", shapes, "dir", dir)
+	if err := testmodel.Write(dir, mk(), 1); err != nil {
+		return fmt.Errorf("bench: write %s model: %w", shapes, err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args := []string{"bench", "--model", dir, "--prompt-tokens", strconv.Itoa(promptTokens),
+		"--gen-tokens", strconv.Itoa(genTokens), "--backend", app.Config.Model.Backend}
+	if jsonOut {
+		args = append(args, "--json")
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Stdout, cmd.Stderr = app.Stdout, app.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("bench of random %s weights failed (%v; its error is above)", shapes, err)
+	}
+	return nil
+}
