@@ -23,6 +23,7 @@ type generateFlags struct {
 	jsonOut    bool
 	adapters   []string
 	merge      string
+	fused      bool
 }
 
 func newGenerateCmd(app *App) *cobra.Command {
@@ -54,7 +55,8 @@ func newGenerateCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.promptIDs, "prompt-ids", "", "space-separated prompt token ids instead of PROMPT")
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of streaming text")
 	fl.StringArrayVar(&f.adapters, "adapter", nil, "LoRA adapter folder, optionally DIR:WEIGHT (repeatable)")
-	fl.StringVar(&f.merge, "merge", "", "how to merge several adapters: cat, linear, ties, dare, svd")
+	fl.StringVar(&f.merge, "merge", "", "how to merge several adapters: cat (default), linear, ties, dare_linear, dare_ties (dare), svd")
+	fl.BoolVar(&f.fused, "fused", false, "add the adapters into the weights instead of applying them as low-rank factors")
 	app.BindFlag("model.path", fl.Lookup("model"))
 	app.BindFlag("model.max_tokens", fl.Lookup("max-tokens"))
 	app.BindFlag("model.temperature", fl.Lookup("temperature"))
@@ -79,8 +81,8 @@ func runGenerate(cmd *cobra.Command, app *App, f generateFlags, args []string) e
 	if mc.Path == "" {
 		return errors.New("no model: pass --model DIR or set model.path")
 	}
-	if len(f.adapters) > 0 || f.merge != "" {
-		return errors.New("adapters not yet supported by generate")
+	if f.merge != "" && len(f.adapters) == 0 {
+		return errors.New("--merge needs --adapter")
 	}
 	if (len(args) == 1) == (f.promptIDs != "") {
 		return errors.New("give either a PROMPT argument or --prompt-ids, not both or neither")
@@ -105,6 +107,11 @@ func runGenerate(cmd *cobra.Command, app *App, f generateFlags, args []string) e
 	m, err := inference.Load(ctx, mc.Path, inference.Options{Backend: mc.Backend, Logger: app.Log})
 	if err != nil {
 		return err
+	}
+	if len(f.adapters) > 0 {
+		if _, err := applyAdapters(ctx, app, m, f.adapters, f.merge, f.fused); err != nil {
+			return err
+		}
 	}
 	req := inference.GenerateRequest{
 		PromptIDs: prompt, MaxTokens: mc.MaxTokens, Temperature: mc.Temperature, TopP: mc.TopP,
