@@ -20,7 +20,7 @@ type Pipeline struct {
 	// Generator may be nil: the pipeline then runs retrieval-only.
 	Generator Generator
 	// Products lists the known products, so a question naming one is filtered to it.
-	Products func(ctx context.Context) ([]string, error)
+	Products  func(ctx context.Context) ([]string, error)
 	K         int
 	MinScore  float64
 	MaxTokens int
