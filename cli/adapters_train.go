@@ -41,6 +41,8 @@ Data:
   --doc / --product  the ingested chunks of a manual (from the index under data_dir)
   --qa FILE.jsonl    {question, context, answer} records: loss on the answer tokens only,
                      prompt "Context: ...\nQuestion: ...\nAnswer:" as the evaluator uses
+  --text F --qa F    both at once: a data-mix adapter trained on the union (skill qa unless
+                     --skill says otherwise), the baseline CAT is compared against
 
 A share of the sequences (--val-fraction) is held out; its loss is logged every --eval-every
 steps. Checkpoints go to OUT.checkpoint at each evaluation; --resume continues from there.`,
@@ -83,8 +85,9 @@ func runTrain(ctx context.Context, app *App, f trainFlags) error {
 			sources++
 		}
 	}
-	if sources != 1 {
-		return errors.New("train: give exactly one data source: --text FILE, --doc/--product, or --qa FILE.jsonl")
+	mix := f.text != "" && f.qa != "" && f.doc+f.product == ""
+	if sources != 1 && !mix {
+		return errors.New("train: give exactly one data source: --text FILE, --doc/--product, or --qa FILE.jsonl (or --text and --qa together for a data mix)")
 	}
 	if f.skill == "" {
 		f.skill = string(adapters.SkillDomain)
@@ -150,6 +153,25 @@ func runTrain(ctx context.Context, app *App, f trainFlags) error {
 // trainingSeqs reads the one data source the flags name and cuts it into sequences.
 func trainingSeqs(ctx context.Context, app *App, f trainFlags, tok *tokenizer.Tokenizer) ([]inference.TrainSeq, error) {
 	switch {
+	case f.qa != "" && f.text != "":
+		// The data mix: the union of both sets, shuffled by the trainer's seeded order.
+		docs, err := adapters.ReadTextFile(f.text)
+		if err != nil {
+			return nil, err
+		}
+		text, err := adapters.TextSeqs(tok, docs, f.seqLen)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := adapters.ReadQAFile(f.qa)
+		if err != nil {
+			return nil, err
+		}
+		qaSeqs, err := adapters.QASeqs(tok, recs, f.seqLen)
+		if err != nil {
+			return nil, err
+		}
+		return append(text, qaSeqs...), nil
 	case f.qa != "":
 		recs, err := adapters.ReadQAFile(f.qa)
 		if err != nil {

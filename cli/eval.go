@@ -39,6 +39,7 @@ type evalFlags struct {
 	seed       uint64
 	resamples  int
 	keepGoing  bool
+	model      evalModelFlags
 }
 
 func newEvalCmd(app *App) *cobra.Command {
@@ -52,7 +53,19 @@ func newEvalCmd(app *App) *cobra.Command {
 			`{"id", "question", "answers": [...] or "answer", "source_doc", "source_section", "context"}.` + "\n\n" +
 			"Methods: retrieval (the index alone; open-book) and, with a model, " +
 			strings.Join(modelMethods(), ", ") + ".\n" +
-			"--out DIR writes report.json (with every answer), results.txt and chart.svg.",
+			"--out DIR writes report.json (with every answer), results.txt and chart.svg.\n\n" +
+			"Model methods: none (the base model), domain, qa, mix (one adapter each), linear, ties,\n" +
+			"dare_ties and cat (the domain and qa adapters merged with --merge-weights, default 0.5,0.5:\n" +
+			"the point where adapters tune starts its softmax, so cat_learned - cat is what learning\n" +
+			"the weights bought), and cat_learned (the merged adapter adapters tune wrote). Adapter\n" +
+			"folders come from --domain, --qa-adapter, --mix, --cat-learned, or --adapters DIR holding\n" +
+			"sub-folders domain, qa, mix and cat_learned; a method needs only its own.\n" +
+			"Prompts are plain text with BOS and no chat template (the benchmark's format):\n" +
+			"\"Context: ...\\nQuestion: ...\\nAnswer:\" open-book, \"Question: ...\\nAnswer:\" closed-book.\n" +
+			"Open-book context is the question's own \"context\" (the gold passage) when it has one,\n" +
+			"else the top-k passages from the index (cited, and scored for recall@k). Decoding is\n" +
+			"greedy, no repetition penalty, at most --answer-tokens tokens, stopping at the first\n" +
+			"line break or full stop; the answer is the text before it. Latency is per answer.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runEval(cmd.Context(), app, fl)
@@ -71,6 +84,16 @@ func newEvalCmd(app *App) *cobra.Command {
 	f.BoolVar(&fl.keepGoing, "keep-going", false, "score a failed answer as zero and go on instead of stopping")
 	f.IntP("k", "k", 5, "passages to retrieve; recall is recall@k (config retrieval.k)")
 	f.String("model", "", "Hugging Face checkpoint folder (config model.path)")
+	f.StringVar(&fl.model.adaptersDir, "adapters", "", "folder with sub-folders domain, qa, mix, cat_learned")
+	f.StringVar(&fl.model.domain, "domain", "", "domain adapter folder (default ADAPTERS/domain)")
+	f.StringVar(&fl.model.qaAdapter, "qa-adapter", "", "QA adapter folder (default ADAPTERS/qa)")
+	f.StringVar(&fl.model.mix, "mix", "", "data-mix adapter folder (default ADAPTERS/mix)")
+	f.StringVar(&fl.model.catLearned, "cat-learned", "", "adapters tune output folder (default ADAPTERS/cat_learned)")
+	f.StringVar(&fl.model.catWeights, "merge-weights", "0.5,0.5", "domain,qa weights of the linear, ties, dare_ties and cat merges")
+	f.Float64Var(&fl.model.density, "density", 0.5, "share of entries ties and dare_ties keep")
+	f.Uint64Var(&fl.model.mergeSeed, "merge-seed", 1, "seed of DARE's random drops")
+	f.IntVar(&fl.model.maxTokens, "answer-tokens", 16, "most tokens generated per answer")
+	f.BoolVar(&fl.model.unfused, "unfused", false, "apply adapters as low-rank factors instead of adding them into the weights")
 	app.BindFlag("retrieval.k", f.Lookup("k"))
 	app.BindFlag("model.path", f.Lookup("model"))
 	_ = cmd.MarkFlagRequired("questions")
@@ -91,7 +114,7 @@ func runEval(ctx context.Context, app *App, fl evalFlags) error {
 		return err
 	}
 	k := app.Config.Retrieval.K
-	methods, closeAll, err := buildEvalMethods(ctx, app, names, k)
+	methods, closeAll, err := buildEvalMethods(ctx, app, fl.model, names, k)
 	if err != nil {
 		return err
 	}
@@ -161,28 +184,42 @@ func evalModes(fl evalFlags, names []string) []eval.Mode {
 	return []eval.Mode{eval.OpenBook}
 }
 
-// buildEvalMethods makes an eval.Method per name. Model methods are refused with what
-// they need until the model path is wired into eval.
-func buildEvalMethods(ctx context.Context, app *App, names []string, k int) ([]eval.Method, func(), error) {
-	for _, n := range names {
-		if n == retrievalMethod {
-			continue
-		}
-		if app.Config.Model.Path == "" {
-			return nil, nil, fmt.Errorf("method %s needs --model and adapters (adapters.dirs, adapters.domain, adapters.qa)", n)
-		}
-		return nil, nil, fmt.Errorf("method %s: eval cannot run model methods yet (only %s); see issue 6", n, retrievalMethod)
-	}
+// buildEvalMethods makes an eval.Method per name, in the order given. The index is
+// opened when there is one: retrieval needs it, model methods use it open-book for
+// questions without a gold context.
+func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []string, k int) ([]eval.Method, func(), error) {
 	dir := app.Config.IndexPath()
 	store, err := index.OpenReadOnly(ctx, dir, index.WithLogger(app.Log))
-	if errors.Is(err, index.ErrNoIndex) {
-		return nil, nil, fmt.Errorf("method %s needs an index, and %s has none yet: run `manualbot ingest PATH...` first", retrievalMethod, dir)
-	}
-	if err != nil {
+	var r qa.Retriever
+	closeAll := func() {}
+	switch {
+	case errors.Is(err, index.ErrNoIndex):
+		if slices.Contains(names, retrievalMethod) {
+			return nil, nil, fmt.Errorf("method %s needs an index, and %s has none yet: run `manualbot ingest PATH...` first", retrievalMethod, dir)
+		}
+	case err != nil:
 		return nil, nil, err
+	default:
+		r = qa.IndexRetriever{Store: store, Fuzziness: app.Config.Retrieval.Fuzziness}
+		closeAll = func() { store.Close() }
 	}
-	r := qa.IndexRetriever{Store: store, Fuzziness: app.Config.Retrieval.Fuzziness}
-	return []eval.Method{retrievalEvalMethod(r, k)}, func() { store.Close() }, nil
+	var model []eval.Method
+	if slices.ContainsFunc(names, func(n string) bool { return n != retrievalMethod }) {
+		if model, err = modelEvalMethods(ctx, app, mf, names, r, k); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+	}
+	var out []eval.Method
+	for _, n := range names {
+		if n == retrievalMethod {
+			out = append(out, retrievalEvalMethod(r, k))
+			continue
+		}
+		out = append(out, model[0])
+		model = model[1:]
+	}
+	return out, closeAll, nil
 }
 
 // retrievalEvalMethod answers with the best passage's text and cites every retrieved

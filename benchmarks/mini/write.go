@@ -15,11 +15,13 @@ const (
 	QAFile     = "qa_train.jsonl"
 	DomainFile = "domain_train.jsonl"
 	MixFile    = "mix_train.jsonl"
+	// TuneTrainFile holds the tuning questions as training records for adapters tune.
+	TuneTrainFile = "tune_train.jsonl"
 )
 
 // WriteDir writes the benchmark's files into dir (created if needed): manual.md,
 // test.jsonl and tune.jsonl (eval questions), qa_train.jsonl, domain_train.jsonl and
-// mix_train.jsonl. Each file is written whole to a temporary name and renamed, so a
+// mix_train.jsonl, and tune_train.jsonl (TuneRecords). Each file is written whole to a temporary name and renamed, so a
 // reader never sees half a file.
 func (b *Benchmark) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -35,6 +37,7 @@ func (b *Benchmark) WriteDir(dir string) error {
 		{QAFile, func() ([]byte, error) { return jsonl(b.QA) }},
 		{DomainFile, func() ([]byte, error) { return jsonl(b.Domain) }},
 		{MixFile, func() ([]byte, error) { return jsonl(b.Mix()) }},
+		{TuneTrainFile, func() ([]byte, error) { return jsonl(b.TuneRecords()) }},
 	}
 	for _, f := range files {
 		data, err := f.data()

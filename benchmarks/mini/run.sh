@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The miniature skill-composition benchmark, end to end, from one command:
+# regenerate the data (seed 1), train the domain, QA and data-mix LoRAs with the same
+# budget (steps x batch x seq-len), learn CAT weights on the tuning questions, and
+# evaluate every method on the held-out test questions closed-book and open-book.
+#
+#   benchmarks/mini/run.sh [--smoke] [--model DIR] [--backend B] [--out DIR] [--work DIR]
+#                          [--steps N] [--batch N] [--seq-len N] [--lr X] [--rank N]
+#                          [--tune-steps N] [--questions N]
+#
+# Writes OUT (default benchmarks/mini/results, or a temporary folder with --smoke):
+# results.txt, report.json, chart.svg (chart.png when rsvg-convert is there) and run.log
+# (the commands, seeds, timings and machine load). --smoke is the same pipeline on a tiny
+# manual with a few steps, for CI: it proves the plumbing, not the effect.
+set -euo pipefail
+export GOEXPERIMENT=simd
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+model="$root/../shared/models/stories260K"
+backend=""
+out=""
+work=""
+smoke=0
+seed=1
+steps=300 batch=4 seq_len=256 lr=2e-3 rank=8 alpha=16 tune_steps=40 tune_lr=0.05
+answer_tokens=12
+questions=0 # 0: every test question
+gen_args=()
+
+while (($#)); do
+	case "$1" in
+	--smoke) smoke=1 ;;
+	--model) model=$2; shift ;;
+	--backend) backend=$2; shift ;;
+	--out) out=$2; shift ;;
+	--work) work=$2; shift ;;
+	--steps) steps=$2; shift ;;
+	--batch) batch=$2; shift ;;
+	--seq-len) seq_len=$2; shift ;;
+	--lr) lr=$2; shift ;;
+	--rank) rank=$2; alpha=$((2 * $2)); shift ;;
+	--tune-steps) tune_steps=$2; shift ;;
+	--questions) questions=$2; shift ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if ((smoke)); then
+	steps=6 batch=2 seq_len=128 tune_steps=3 answer_tokens=6
+	gen_args=(-gadgets 4 -test 6 -tune 2 -qa 24 -closed-qa 4)
+fi
+[[ -n $work ]] || work=$(mktemp -d "${TMPDIR:-/tmp}/mini-bench.XXXXXX")
+if [[ -z $out ]]; then
+	if ((smoke)); then out="$work/results"; else out="$root/benchmarks/mini/results"; fi
+fi
+model=$(cd "$model" && pwd)
+mkdir -p "$out" "$work"
+log="$out/run.log"
+: >"$log"
+bin="$work/manualbot"
+backend_args=()
+[[ -n $backend ]] && backend_args=(--backend "$backend")
+
+note() { echo "$*" | tee -a "$log" >&2; }
+# step NAME CMD...: runs CMD, logging it, its output and its wall time.
+step() {
+	local name=$1; shift
+	note "## $name: $*"
+	local t0=$SECONDS
+	"$@" >>"$log" 2>&1 || { note "!! $name failed (see $log)"; tail -20 "$log" >&2; exit 1; }
+	note "## $name took $((SECONDS - t0)) s (load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'))"
+}
+
+start=$SECONDS
+note "# mini benchmark $(date -u +%FT%TZ) smoke=$smoke seed=$seed commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
+note "# model=$model backend=${backend:-go} cpus=$(nproc) steps=$steps batch=$batch seq_len=$seq_len lr=$lr rank=$rank alpha=$alpha tune_steps=$tune_steps"
+step build go build -C "$root" -o "$bin" .
+data="$work/data"
+step data go run -C "$root" ./benchmarks/mini/cmd/gen -out "$data" -seed "$seed" "${gen_args[@]}"
+
+# The domain adapter must see every page of the manual: train holds out a share of the
+# sequences for validation (at least one), so its text goes in twice and the held-out
+# page is also trained on. The mix gets the plain union (the same files as each expert).
+cat "$data/domain_train.jsonl" "$data/domain_train.jsonl" >"$data/domain_x2.jsonl"
+train=(adapters train --model "$model" "${backend_args[@]}" --rank "$rank" --alpha "$alpha" --steps "$steps"
+	--batch "$batch" --seq-len "$seq_len" --lr "$lr" --seed "$seed" --val-fraction 0.01 --eval-every "$steps")
+ad="$work/adapters"
+rm -rf "$ad"
+step train-domain "$bin" "${train[@]}" --skill domain --text "$data/domain_x2.jsonl" --out "$ad/domain"
+step train-qa "$bin" "${train[@]}" --skill qa --qa "$data/qa_train.jsonl" --out "$ad/qa"
+step train-mix "$bin" "${train[@]}" --skill qa --text "$data/domain_train.jsonl" --qa "$data/qa_train.jsonl" --out "$ad/mix"
+step tune-cat "$bin" adapters tune --model "$model" "${backend_args[@]}" --data "$data/tune_train.jsonl" \
+	--steps "$tune_steps" --lr "$tune_lr" --seed "$seed" --out "$ad/cat_learned" "$ad/domain" "$ad/qa"
+
+qs="$data/test.jsonl"
+if ((questions > 0)); then
+	head -n "$questions" "$qs" >"$data/test_head.jsonl"
+	qs="$data/test_head.jsonl"
+fi
+step eval "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
+	--adapters "$ad" --closed-book --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out"
+if command -v rsvg-convert >/dev/null; then
+	rsvg-convert -w 900 -o "$out/chart.png" "$out/chart.svg" && note "## wrote chart.png"
+fi
+cp "$ad/cat_learned/cat_weights.json" "$out/cat_weights.json"
+note "# total $((SECONDS - start)) s"
+cat "$out/results.txt"
