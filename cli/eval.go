@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +54,8 @@ func newEvalCmd(app *App) *cobra.Command {
 			`{"id", "question", "answers": [...] or "answer", "source_doc", "source_section", "context"}.` + "\n\n" +
 			"Methods: retrieval (the index alone; open-book) and, with a model, " +
 			strings.Join(modelMethods(), ", ") + ".\n" +
-			"--out DIR writes report.json (with every answer), results.txt and chart.svg.\n\n" +
+			"--out DIR writes report.json (the table as JSON), answers.jsonl (every answer with its\n" +
+			"scores, one a line), results.txt and chart.svg.\n\n" +
 			"Model methods: none (the base model), domain, qa, mix (one adapter each), linear, ties,\n" +
 			"dare_ties and cat (the domain and qa adapters merged with --merge-weights, default 0.5,0.5:\n" +
 			"the point where adapters tune starts its softmax, so cat_learned - cat is what learning\n" +
@@ -77,7 +79,7 @@ func newEvalCmd(app *App) *cobra.Command {
 	f.BoolVar(&fl.openBook, "open-book", false, "answer with retrieved passages in the prompt")
 	f.BoolVar(&fl.closedBook, "closed-book", false, "answer from the model alone (the default for model methods)")
 	f.BoolVar(&fl.asJSON, "json", false, "print one JSON object instead of the table")
-	f.StringVar(&fl.out, "out", "", "also write report.json, results.txt and chart.svg into this folder")
+	f.StringVar(&fl.out, "out", "", "also write report.json, answers.jsonl, results.txt and chart.svg into this folder")
 	f.StringVar(&fl.metric, "metric", "f1", "main metric for the interval and chart: em, f1 or rouge_l")
 	f.Uint64Var(&fl.seed, "seed", 1, "bootstrap seed")
 	f.IntVar(&fl.resamples, "resamples", eval.DefaultResamples, "bootstrap resamples")
@@ -249,7 +251,20 @@ func retrievalEvalMethod(r qa.Retriever, k int) eval.Method {
 	}}
 }
 
-// writeEvalFiles writes the report three ways into dir.
+// writeAnswers writes every record compactly, one JSON object a line: what an error
+// analysis needs, without making report.json too large to read or commit.
+func writeAnswers(w io.Writer, rep *eval.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range rep.Records {
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeEvalFiles writes the report four ways into dir.
 func writeEvalFiles(dir string, rep *eval.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("eval --out: %w", err)
@@ -258,7 +273,8 @@ func writeEvalFiles(dir string, rep *eval.Report) error {
 		name  string
 		write func(io.Writer) error
 	}{
-		{"report.json", func(w io.Writer) error { return eval.WriteJSON(w, rep, true) }},
+		{"report.json", func(w io.Writer) error { return eval.WriteJSON(w, rep, false) }},
+		{"answers.jsonl", func(w io.Writer) error { return writeAnswers(w, rep) }},
 		{"results.txt", func(w io.Writer) error { return eval.WriteText(w, rep) }},
 		{"chart.svg", func(w io.Writer) error { return eval.WriteSVG(w, rep) }},
 	}

@@ -6,7 +6,7 @@
 #
 #   benchmarks/mini/run.sh [--smoke] [--model DIR] [--backend B] [--out DIR] [--work DIR]
 #                          [--steps N] [--batch N] [--seq-len N] [--lr X] [--rank N]
-#                          [--tune-steps N] [--questions N]
+#                          [--tune-steps N] [--questions N] [--tags xla]
 #
 # Writes OUT (default benchmarks/mini/results, or a temporary folder with --smoke):
 # results.txt, report.json, chart.svg (chart.png when rsvg-convert is there) and run.log
@@ -18,6 +18,7 @@ export GOEXPERIMENT=simd
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 model="$root/../shared/models/stories260K"
 backend=""
+tags=""
 out=""
 work=""
 smoke=0
@@ -32,6 +33,7 @@ while (($#)); do
 	--smoke) smoke=1 ;;
 	--model) model=$2; shift ;;
 	--backend) backend=$2; shift ;;
+	--tags) tags=$2; shift ;;
 	--out) out=$2; shift ;;
 	--work) work=$2; shift ;;
 	--steps) steps=$2; shift ;;
@@ -74,8 +76,8 @@ step() {
 
 start=$SECONDS
 note "# mini benchmark $(date -u +%FT%TZ) smoke=$smoke seed=$seed commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
-note "# model=$model backend=${backend:-go} cpus=$(nproc) steps=$steps batch=$batch seq_len=$seq_len lr=$lr rank=$rank alpha=$alpha tune_steps=$tune_steps"
-step build go build -C "$root" -o "$bin" .
+note "# model=$model backend=${backend:-go} tags=${tags:-none} cpus=$(nproc) steps=$steps batch=$batch seq_len=$seq_len lr=$lr rank=$rank alpha=$alpha tune_steps=$tune_steps"
+step build go build -C "$root" -tags "$tags" -o "$bin" .
 data="$work/data"
 step data go run -C "$root" ./benchmarks/mini/cmd/gen -out "$data" -seed "$seed" "${gen_args[@]}"
 

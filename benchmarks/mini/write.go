@@ -20,9 +20,9 @@ const (
 )
 
 // WriteDir writes the benchmark's files into dir (created if needed): manual.md,
-// test.jsonl and tune.jsonl (eval questions), qa_train.jsonl, domain_train.jsonl and
-// mix_train.jsonl, and tune_train.jsonl (TuneRecords). Each file is written whole to a temporary name and renamed, so a
-// reader never sees half a file.
+// test.jsonl and tune.jsonl (eval questions), qa_train.jsonl, domain_train.jsonl,
+// mix_train.jsonl and tune_train.jsonl (TuneRecords). Each file is written whole to a
+// temporary name and renamed, so a reader never sees half a file.
 func (b *Benchmark) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("mini: %w", err)
