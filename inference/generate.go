@@ -138,7 +138,7 @@ func (m *Model) Generate(ctx context.Context, req GenerateRequest, onToken func(
 	if err != nil {
 		return nil, err
 	}
-	logits, caches, err := m.step(st, tok, 0, n-1, caches)
+	logits, caches, err := m.step(modePrefill, st, tok, 0, n-1, caches)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (m *Model) Generate(ctx context.Context, req GenerateRequest, onToken func(
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("generation interrupted after %d tokens: %w", len(res.IDs), err)
 		}
-		logits, caches, err = m.step(st, []int32{int32(id)}, n+len(res.IDs)-1, 0, caches)
+		logits, caches, err = m.step(modeStep, st, []int32{int32(id)}, n+len(res.IDs)-1, 0, caches)
 		if err != nil {
 			return res, err
 		}
@@ -203,8 +203,8 @@ func (m *Model) emptyCaches(capacity int) ([]*tensors.Tensor, error) {
 
 // step runs tokens at positions start.. against the caches (which it consumes: their
 // buffers are donated so the backend updates them in place) and returns row last's
-// logits and the updated caches.
-func (m *Model) step(st *weightState, tokens []int32, start, last int, caches []*tensors.Tensor) ([]float32, []*tensors.Tensor, error) {
+// logits and the updated caches. mode is modeStep, or modePrefill when start is 0.
+func (m *Model) step(mode graphMode, st *weightState, tokens []int32, start, last int, caches []*tensors.Tensor) ([]float32, []*tensors.Tensor, error) {
 	lead := make([]any, 0, numStepScalars+len(caches))
 	lead = append(lead, tokens, int32(start), int32(last))
 	for _, c := range caches {
@@ -214,7 +214,7 @@ func (m *Model) step(st *weightState, tokens []int32, start, last int, caches []
 		}
 		lead = append(lead, d)
 	}
-	out, err := m.run(modeStep, st, lead...)
+	out, err := m.run(mode, st, lead...)
 	if err != nil {
 		return nil, nil, err
 	}

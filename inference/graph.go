@@ -13,9 +13,13 @@ type graphMode int
 
 const (
 	// modeStep runs T tokens starting at a runtime position against the KV cache and
-	// returns the logits of one row (runtime index) plus the updated caches: prefill is
-	// a step with T = padded prompt length, decode a step with T = 1.
+	// returns the logits of one row (runtime index) plus the updated caches: decode is a
+	// step with T = 1.
 	modeStep graphMode = iota
+	// modePrefill is a step from position 0 (start must be 0) that attends over its own
+	// T tokens only, not the cache's whole capacity, and writes their K/V into the cache:
+	// the scores, mask and softmax of a 256-token prompt shrink by capacity/T.
+	modePrefill
 	// modeFull runs a whole sequence from position 0 without a cache and returns every
 	// row's logits: for Logits, tests and evaluation.
 	modeFull
@@ -33,14 +37,15 @@ type graphSpec struct {
 	lay   *layout
 	mode  graphMode
 	loras []loraSlot // unfused adapters, in input order
-	// headRows are the row counts of the LM head's chunks, passed after the weights;
-	// nil when the head is one tensor.
+	// headRows are the row counts of the LM head's chunks, passed after the weights
+	// (see head.go); nil when the head is one tensor.
 	headRows []int
 }
 
-// Input order of a step graph: tokens [T] int32, start [] int32, last [] int32, then
-// 2×layers caches (per layer K [kvHeads, C, headDim] then V [kvHeads, headDim, C]), then the weights in
-// layout order, then the LM head chunks (if any), then A,B per LoRA slot. A full graph takes tokens then weights then LoRA.
+// Input order of a step or prefill graph: tokens [T] int32, start [] int32, last [] int32,
+// then 2×layers caches (per layer K [kvHeads, C, headDim] then V [kvHeads, headDim, C]),
+// then the weights in layout order, then the LM head chunks (if any), then A,B per LoRA
+// slot. A full graph takes tokens, weights, head chunks, LoRA.
 const (
 	inTokens       = 0
 	inStart        = 1
@@ -56,7 +61,8 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	var start, last *Node
 	var caches []*Node
 	off := 1
-	if s.mode == modeStep {
+	cached := s.mode == modeStep || s.mode == modePrefill
+	if cached {
 		start, last = inputs[inStart], inputs[inLast]
 		caches = inputs[numStepScalars : numStepScalars+2*cfg.NumLayers]
 		off = numStepScalars + 2*cfg.NumLayers
@@ -82,7 +88,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	}
 
 	T := tokens.Shape().Dimensions[0]
-	x := Gather(weights[lay.embed], Reshape(tokens, T, 1)) // [T, D]
+	x := embedRows(lay, weights, headIn, tokens) // [T, D]
 
 	// Rotary tables for positions start..start+T-1, rotate-half layout: [T, headDim].
 	positions := ConvertDType(Add(Iota(g, tokens.Shape(), 0), start), dtypes.Float32)
@@ -113,7 +119,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	// Rows past the sequence are kept zero, so writing is a ScatterSum into zeros, which
 	// the backend does in place on the donated cache: O(new tokens), not O(capacity).
 	var kIdx, vIdx, valid *Node
-	if s.mode == modeStep {
+	if cached {
 		pos := Add(Iota(g, shapeOf(dtypes.Int32, kvh, T), 1), start)                        // [kvh, T]
 		head := Iota(g, shapeOf(dtypes.Int32, kvh, T), 0)                                   // [kvh, T]
 		kIdx = Reshape(Stack([]*Node{head, pos}, -1), kvh*T, 2)                             // (k, c)
@@ -149,11 +155,15 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		k = rope(Reshape(k, T, kvh, hd), cos, sin)
 		v = Reshape(v, T, kvh, hd)
 		var kAll, vAllT *Node // [kvh, C, hd], [kvh, hd, C]
-		if s.mode == modeStep {
+		switch s.mode {
+		case modeStep:
 			kAll = writeK(caches[2*l], k)
 			vAllT = writeV(caches[2*l+1], v)
 			newCaches = append(newCaches, kAll, vAllT)
-		} else {
+		case modePrefill:
+			newCaches = append(newCaches, writeK(caches[2*l], k), writeV(caches[2*l+1], v))
+			fallthrough
+		default:
 			kAll = TransposeAllAxes(k, 1, 0, 2)
 			vAllT = TransposeAllAxes(v, 1, 2, 0)
 		}
@@ -169,20 +179,10 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		x = Add(x, linear(Mul(Mul(gate, Sigmoid(gate)), up), li.down))
 	}
 	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
-	if s.mode == modeStep {
+	if cached {
 		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
 	}
-	var logits *Node
-	if len(headIn) == 0 {
-		logits = DotGeneral(x, []int{1}, nil, weights[lay.lmHead], []int{1}, nil)
-	} else {
-		parts := make([]*Node, len(headIn))
-		for i, w := range headIn {
-			parts[i] = DotGeneral(x, []int{1}, nil, w, []int{1}, nil)
-		}
-		logits = Concatenate(parts, 1)
-	}
-	return append([]*Node{logits}, newCaches...)
+	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
 }
 
 // rmsNorm is Llama's RMSNorm over the last axis of x [T, D] with weight w [D].

@@ -44,9 +44,9 @@ type Model struct {
 	// make copies of the targeted ones, so removing adapters never reloads from disk.
 	base  []*tensors.Tensor
 	state atomic.Pointer[weightState]
-	// head is the LM head split by rows (Config.headChunks) for decode steps; nil when
-	// the head is small. It duplicates the head's memory to keep one-row products on the
-	// backend's direct kernel.
+	// head is the LM head split by rows (Config.headChunks); nil when the head is small.
+	// It replaces the whole head on the backend (base holds a placeholder in its slot), so
+	// one-row products stay on the backend's direct kernel with no second copy (head.go).
 	head []*tensors.Tensor
 
 	// queue admits one backend execution (a whole generation) at a time.
@@ -139,15 +139,16 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		default:
 			return fmt.Errorf("tensor %s has dtype %s, want a floating-point type (F32, BF16, F16)", spec.Name, info.DType)
 		}
+		if i == m.lay.lmHead && m.cfg.headChunks() != nil {
+			continue // loaded as chunks below
+		}
 		t, err := m.newWeight(spec, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
 		if err != nil {
 			return err
 		}
 		m.base[i] = t
-		if i != m.lay.lmHead || m.cfg.headChunks() == nil { // the head is read again for its chunks
-			if raw, err := set.Bytes(spec.Name); err == nil {
-				releasePages(raw)
-			}
+		if raw, err := set.Bytes(spec.Name); err == nil {
+			releasePages(raw)
 		}
 	}
 	return m.loadHeadChunks(set)
@@ -160,6 +161,11 @@ func (m *Model) loadHeadChunks(set *safetensors.Set) error {
 		return nil
 	}
 	name := m.lay.specs[m.lay.lmHead].Name
+	ph, err := m.newWeight(weightSpec{Name: name + "[placeholder]", Shape: headPlaceholder}, func([]float32) error { return nil })
+	if err != nil {
+		return err
+	}
+	m.base[m.lay.lmHead] = ph
 	raw, err := set.Bytes(name)
 	if err != nil {
 		return fmt.Errorf("tensor %s: %w", name, err)
@@ -270,18 +276,12 @@ func (m *Model) exec(mode graphMode, st *weightState) (*graph.Exec, error) {
 	if e, ok := m.execs[key]; ok {
 		return e, nil
 	}
-	spec := &graphSpec{cfg: m.cfg, lay: m.lay, mode: mode, loras: st.loras}
-	if mode == modeStep {
-		spec.headRows = m.cfg.headChunks()
-	}
+	spec := &graphSpec{cfg: m.cfg, lay: m.lay, mode: mode, loras: st.loras, headRows: m.cfg.headChunks()}
 	e, err := graph.NewExec(m.backend, spec.build)
 	if err != nil {
 		return nil, fmt.Errorf("building the model graph: %w", err)
 	}
-	name := "full"
-	if mode == modeStep {
-		name = "step"
-	}
+	name := [...]string{modeStep: "step", modePrefill: "prefill", modeFull: "full"}[mode]
 	e = e.WithName("llama-" + name + st.sig).SetMaxCache(64)
 	m.execs[key] = e
 	return e, nil
@@ -299,10 +299,8 @@ func (m *Model) run(mode graphMode, st *weightState, lead ...any) ([]*tensors.Te
 	for _, w := range st.weights {
 		args = append(args, w)
 	}
-	if mode == modeStep {
-		for _, w := range m.head {
-			args = append(args, w)
-		}
+	for _, w := range m.head {
+		args = append(args, w)
 	}
 	for _, a := range st.loraArgs {
 		args = append(args, a)

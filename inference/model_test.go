@@ -207,13 +207,13 @@ func stepLogits(t testing.TB, m *Model, ids []int, prompt int) [][]float32 {
 	for i := range prompt {
 		tok[i] = int32(ids[i])
 	}
-	logits, caches, err := m.step(st, tok, 0, prompt-1, caches)
+	logits, caches, err := m.step(modePrefill, st, tok, 0, prompt-1, caches)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := [][]float32{logits}
 	for pos := prompt; pos < len(ids); pos++ {
-		logits, caches, err = m.step(st, []int32{int32(ids[pos])}, pos, 0, caches)
+		logits, caches, err = m.step(modeStep, st, []int32{int32(ids[pos])}, pos, 0, caches)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,4 +221,29 @@ func stepLogits(t testing.TB, m *Model, ids []int, prompt int) [][]float32 {
 	}
 	finalizeAll(caches)
 	return out
+}
+
+// TestChunkedHeadEmbedsFromEveryChunk checks the embedding lookup from a tied head kept
+// as row chunks (head.go) with ids on both sides of a chunk boundary: the shared test ids
+// all fall in the first chunk.
+func TestChunkedHeadEmbedsFromEveryChunk(t *testing.T) {
+	c := testmodel.Tiny()
+	c.HiddenSize, c.VocabSize, c.Tied = 64, 66000, true
+	dir := writeModel(t, c, 7)
+	m := loadModel(t, dir)
+	if len(m.head) < 2 {
+		t.Fatalf("head kept as %d chunks, want several", len(m.head))
+	}
+	rows := m.cfg.headChunks()
+	ids := []int{1, rows[0] - 1, rows[0], rows[0] + 1, c.VocabSize - 1, 5, rows[0] + rows[1]/2}
+	got, err := m.Logits(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, got, loadRef(t, dir).forward(ids)); d > tol {
+		t.Fatalf("logits differ from the plain-Go reference by %g (> %g)", d, tol)
+	}
+	if d := maxDiff(t, stepLogits(t, m, ids, 3), got[2:]); d > tol {
+		t.Fatalf("cached decode logits differ from full forward by %g", d)
+	}
 }

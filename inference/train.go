@@ -140,6 +140,9 @@ func (t *LoRATrainer) run(ctx context.Context, seqs []TrainSeq, set *AdapterSet,
 	for _, w := range t.m.base {
 		args = append(args, w)
 	}
+	for _, w := range t.m.head { // a large head lives as row chunks (head.go)
+		args = append(args, w)
+	}
 	for _, p := range mods {
 		args = append(args,
 			tensors.FromFlatDataAndDimensions(p.lora.A, p.lora.Rank, p.in),
@@ -222,13 +225,15 @@ type trainSpec struct {
 }
 
 // build takes tokens [B,T] int32, targets [B,T] int32, loss weights [B,T] f32, the
-// weights in layout order and A, Scale·B per LoRA slot; it returns the weighted sum of
-// token negative log-likelihoods and, with grads, its gradient for each LoRA input.
+// weights in layout order, the head chunks (if any, see head.go) and A, Scale·B per LoRA
+// slot; it returns the weighted sum of token negative log-likelihoods and, with grads,
+// its gradient for each LoRA input.
 func (s *trainSpec) build(inputs []*Node) []*Node {
 	cfg, lay := s.cfg, s.lay
 	tokens, targets, lossW := inputs[0], inputs[1], inputs[2]
 	weights := inputs[3 : 3+len(lay.specs)]
-	loraIn := inputs[3+len(lay.specs):]
+	head := inputs[3+len(lay.specs) : 3+len(lay.specs)+len(cfg.headChunks())]
+	loraIn := inputs[3+len(lay.specs)+len(head):]
 	g := tokens.Graph()
 	B, T := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	N := B * T
@@ -246,7 +251,7 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 		return y
 	}
 
-	x := Gather(weights[lay.embed], Reshape(tokens, N, 1)) // [N, D]
+	x := embedRows(lay, weights, head, Reshape(tokens, N)) // [N, D]
 
 	positions := ConvertDType(Iota(g, shapeOf(dtypes.Int32, T), 0), dtypes.Float32)
 	half := cfg.HeadDim / 2
@@ -285,7 +290,7 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 		x = Add(x, linear(Mul(Mul(gate, Sigmoid(gate)), up), li.down))
 	}
 	x = trainRMSNorm(x, weights[lay.norm], cfg.RMSNormEps)
-	logits := DotGeneral(x, []int{1}, nil, weights[lay.lmHead], []int{1}, nil) // [N, V]
+	logits := headLogits(lay, weights, head, x) // [N, V]
 
 	// Negative log-likelihood of each target: logsumexp(logits) - logits[target].
 	V := cfg.VocabSize
