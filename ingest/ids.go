@@ -17,6 +17,28 @@ func docID(product, rel string) string {
 	return hex.EncodeToString(h[:4]) + ":" + rel
 }
 
+// assignIDs gives each file its doc id. A file the manifest already holds for the same
+// product keeps the id it was first ingested under, so ingesting a manual on its own
+// after its folder (or its folder after it, or from another working directory) updates
+// that one document instead of indexing a second copy under a second relative path.
+func assignIDs(files []candidate, prev *Manifest, product string) {
+	known := map[string]string{} // absolute source -> doc id; ids in order, first wins
+	for _, id := range sortedKeys(prev.Docs) {
+		if d := prev.Docs[id]; d.Product == product {
+			if _, ok := known[d.Source]; !ok {
+				known[d.Source] = id
+			}
+		}
+	}
+	for i := range files {
+		if id, ok := known[files[i].abs]; ok {
+			files[i].id = id
+		} else {
+			files[i].id = docID(product, files[i].rel)
+		}
+	}
+}
+
 // chunkID is stable while the chunk's text and position do not change: re-ingesting an
 // edited manual keeps the ids of the chunks it did not touch before the edit.
 func chunkID(docID string, ordinal int, text string) string {

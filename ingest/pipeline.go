@@ -75,6 +75,8 @@ func Run(ctx context.Context, store *index.Store, opt Options) (Summary, error) 
 		sum.skip(log, s.Path, s.Reason)
 	}
 
+	assignIDs(w.files, prev, opt.Product)
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := process(ctx, w.files, prev, opt)
@@ -179,7 +181,7 @@ func process(ctx context.Context, files []candidate, prev *Manifest, opt Options
 // readOne reads one file and, unless its content hash is the manifest's, parses and
 // chunks it.
 func readOne(ctx context.Context, c candidate, prev *Manifest, opt Options) result {
-	r := result{c: c, id: docID(opt.Product, c.rel)}
+	r := result{c: c, id: c.id}
 	data, err := readContent(c.path, c.gz, opt.MaxFileBytes)
 	if err != nil {
 		r.err = err

@@ -15,6 +15,7 @@ type candidate struct {
 	path   string // as reached from the root given (shown in citations and logs)
 	abs    string // absolute, for the manifest and --prune
 	rel    string // slash-separated, relative to the root's parent folder: the doc id's base
+	id     string // the doc id, set by assignIDs before the files are read
 	format Format
 	gz     bool
 	size   int64
