@@ -41,6 +41,9 @@ func Load(file string, flags map[string]*pflag.Flag) (*Config, error) {
 		if err := v.ReadInConfig(); err != nil {
 			return nil, fmt.Errorf("read config %s: %w", file, err)
 		}
+		if err := checkKeys(v, file); err != nil {
+			return nil, err
+		}
 	}
 	for key, f := range flags {
 		if f != nil && f.Changed {
@@ -55,7 +58,7 @@ func Load(file string, flags map[string]*pflag.Flag) (*Config, error) {
 		commaListHook,
 	)))
 	if err != nil {
-		return nil, fmt.Errorf("decode config: %w", err)
+		return nil, decodeError(v, err)
 	}
 	if err := c.readSecretFiles(); err != nil {
 		return nil, err
