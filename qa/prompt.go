@@ -63,7 +63,7 @@ func sanitize(s string, special []string) string {
 func buildPrompt(g Generator, parts promptParts, maxTokens int) (string, int, error) {
 	budget := g.ContextWindow() - maxTokens
 	special := g.SpecialTokens()
-	best, bestN := "", -1
+	best, bestN, bare := "", -1, 0
 	for n := 0; n <= len(parts.passages); n++ {
 		prompt, err := g.Render(parts.messages(n, special))
 		if err != nil {
@@ -73,18 +73,31 @@ func buildPrompt(g Generator, parts promptParts, maxTokens int) (string, int, er
 		if err != nil {
 			return "", 0, fmt.Errorf("count prompt tokens: %w", err)
 		}
+		if n == 0 {
+			bare = count
+		}
 		if count > budget {
 			break
 		}
 		best, bestN = prompt, n
 	}
 	if bestN < 0 {
-		return "", 0, fmt.Errorf("the question alone needs more than the %d-token context window leaves after %d answer tokens", g.ContextWindow(), maxTokens)
+		return "", 0, overflowError(g.ContextWindow(), bare, maxTokens)
 	}
 	if bestN == 0 && len(parts.passages) > 0 {
 		return trimFirstPassage(g, parts, maxTokens, budget)
 	}
 	return best, bestN, nil
+}
+
+// overflowError says why a prompt of bare tokens (rules and question, no passage) does
+// not fit and what would help: a small model's window (stories260K has 512) is easily
+// taken by the default 256 answer tokens, and the user needs the number that fits.
+func overflowError(window, bare, maxTokens int) error {
+	if bare >= window {
+		return fmt.Errorf("the system prompt and question alone take %d tokens, more than the %d-token context window: shorten them or use a model with a larger window", bare, window)
+	}
+	return fmt.Errorf("the system prompt and question take %d tokens and the answer reserves %d, more than the %d-token context window: lower model.max_tokens (ask --max-tokens) to at most %d, or use a model with a larger window", bare, maxTokens, window, window-bare)
 }
 
 // trimFirstPassage cuts the best passage down until it fits: a small window should still
