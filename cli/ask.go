@@ -33,6 +33,15 @@ func newAskCmd(app *App) *cobra.Command {
 				return err
 			}
 			defer closeAll()
+			if product != "" && p.Products != nil {
+				known, err := p.Products(ctx)
+				if err != nil {
+					return err
+				}
+				if err := checkLabel("product", product, known); err != nil {
+					return err
+				}
+			}
 			q := qa.Question{Text: strings.Join(args, " "), Product: product, User: "cli"}
 			if asJSON {
 				ans, err := p.Ask(ctx, q, nil)

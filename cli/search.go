@@ -62,6 +62,11 @@ func newSearchCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if len(hits) == 0 {
+				if err := checkFilters(ctx, s, q.Product, q.Version); err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				return writeSearchJSON(app.Stdout, q.Text, hits)
 			}
