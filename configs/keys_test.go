@@ -53,3 +53,22 @@ func TestUnknownAndMistypedKeys(t *testing.T) {
 		})
 	}
 }
+
+// --config naming a folder or a file of an unknown format says so in words, not as
+// viper's 'Unsupported Config Type ""'.
+func TestConfigFileThatCannotBeRead(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ name, file, want string }{
+		{"a folder", dir, "is a folder"},
+		{"unknown extension", writeFile(t, "manualbot.conf", "data_dir: x\n"), ".yaml"},
+		{"missing", dir + "/nope.yaml", "no such file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.file, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), `Type ""`) {
+				t.Errorf("err = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

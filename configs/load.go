@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -37,6 +38,9 @@ func Load(file string, flags map[string]*pflag.Flag) (*Config, error) {
 		}
 	}
 	if file != "" {
+		if err := checkConfigFile(file); err != nil {
+			return nil, err
+		}
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
 			return nil, fmt.Errorf("read config %s: %w", file, err)
@@ -67,6 +71,22 @@ func Load(file string, flags map[string]*pflag.Flag) (*Config, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// checkConfigFile catches what viper reports as 'Unsupported Config Type ""': a folder
+// given as --config, or a file whose extension names no format viper reads.
+func checkConfigFile(file string) error {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return fmt.Errorf("read config %s: %w", file, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("read config %s: is a folder; give the file, e.g. %s", file, filepath.Join(file, DefaultFile))
+	}
+	if slices.Contains(viper.SupportedExts, strings.ToLower(strings.TrimPrefix(filepath.Ext(file), "."))) {
+		return nil
+	}
+	return fmt.Errorf("read config %s: unknown format: name it .yaml, .yml, .json or .toml", file)
 }
 
 // IndexPath is where the index lives: index.path, or DATA_DIR/index.
