@@ -42,6 +42,7 @@ func checkLabel(what, value string, known []string) error {
 	if value == "" || slices.Contains(known, value) {
 		return nil
 	}
+	known = slices.DeleteFunc(slices.Clone(known), func(k string) bool { return k == "" }) // unlabelled manuals
 	if len(known) == 0 {
 		return fmt.Errorf("no manual in the index has %s %q: none was ingested with --%s", what, value, what)
 	}

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,9 +29,28 @@ func TestUnknownProductOrVersionFilter(t *testing.T) {
 		{"ask, known product", []string{"ask", "how do I install it?", "--product", "router"}, nil},
 		{"ask, misspelt product", []string{"ask", "how do I install it?", "--product", "routr"}, []string{`"routr"`, "router, switch"}},
 	}
+	// An index whose manuals were ingested without labels (the README's first command).
+	plain := t.TempDir()
+	manual := filepath.Join(t.TempDir(), "guide.md")
+	if err := os.WriteFile(manual, []byte("# Guide\n\nInstall the kettle.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, "ingest", manual, "--data-dir", plain); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name    string
+		args    []string
+		wantErr []string
+	}{"unlabelled index", []string{"search", "kettle", "--product", "kettle", "--data-dir", plain}, []string{"none was ingested with --product"}})
+
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := runCLI(t, append(tc.args, "--data-dir", data)...)
+			args := tc.args
+			if !slices.Contains(args, "--data-dir") {
+				args = append(args, "--data-dir", data)
+			}
+			out, _, err := runCLI(t, args...)
 			if tc.wantErr == nil {
 				if err != nil {
 					t.Fatalf("err = %v", err)
