@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,12 +18,18 @@ type adapterSpec struct {
 	weight float64
 }
 
-// parseAdapterSpec splits DIR[:WEIGHT]; a colon followed by something that is not a
-// number stays part of the path.
+// parseAdapterSpec splits DIR[:WEIGHT]. A colon followed by something that is not a
+// number stays part of the path, unless that path does not exist while the part before
+// the colon does: then the weight is what is wrong.
 func parseAdapterSpec(s string) (adapterSpec, error) {
 	if i := strings.LastIndexByte(s, ':'); i > 0 {
 		if w, err := strconv.ParseFloat(s[i+1:], 64); err == nil {
 			return adapterSpec{dir: s[:i], weight: w}, nil
+		}
+		if _, err := os.Stat(s); err != nil {
+			if _, err := os.Stat(s[:i]); err == nil {
+				return adapterSpec{}, fmt.Errorf("--adapter %s: weight %q is not a number", s, s[i+1:])
+			}
 		}
 	}
 	if s == "" {

@@ -62,7 +62,8 @@ func TestGenerateCommandErrors(t *testing.T) {
 		{[]string{"generate", "--model", dir, "--prompt-ids", "1", "hello"}, "not both"},
 		{[]string{"generate", "--model", dir, "--prompt-ids", "1 x"}, "not an integer"},
 		{[]string{"generate", "--model", dir, "--prompt-ids", "1 512"}, "outside the vocabulary"},
-		{[]string{"generate", "--model", dir, "--adapter", "/tmp/a", "--prompt-ids", "1"}, "adapters not yet supported"},
+		{[]string{"generate", "--model", dir, "--adapter", "/nonexistent/a", "--prompt-ids", "1"}, "load adapter /nonexistent/a"},
+		{[]string{"generate", "--model", dir, "--adapter", dir + ":abc", "--prompt-ids", "1"}, `weight "abc" is not a number`},
 		{[]string{"generate", "--model", dir, "\xff"}, "UTF-8"},
 		{[]string{"bench", "--model", dir, "--gen-tokens", "1"}, "gen-tokens"},
 	}

@@ -19,6 +19,9 @@ import (
 // Version is set at build time with -ldflags "-X manualbot/cli.Version=...".
 var Version = "dev"
 
+// noConfig marks a command that must run even with a broken config (version).
+const noConfig = "manualbot/no-config"
+
 // App is what every subcommand shares: the loaded config, the logger and the streams.
 // It is built once per process in PersistentPreRunE, after flags are parsed.
 type App struct {
@@ -54,6 +57,9 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Annotations[noConfig] != "" {
+				return nil
+			}
 			return app.load(cmd)
 		},
 	}

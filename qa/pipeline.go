@@ -61,7 +61,7 @@ func (p *Pipeline) Ask(ctx context.Context, q Question, onPartial func(text stri
 		ans.Adapters = []string{}
 	}
 	ans.Timings.Total = time.Since(start)
-	p.logger().Info("answered", "user", q.User, "passages", len(passages), "citations", len(ans.Citations),
+	p.logger().Debug("answered", "user", q.User, "passages", len(passages), "citations", len(ans.Citations),
 		"retrieval_only", ans.RetrievalOnly, "total", ans.Timings.Total)
 	if onPartial != nil {
 		onPartial(ans.Text)
