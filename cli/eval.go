@@ -63,7 +63,9 @@ func newEvalCmd(app *App) *cobra.Command {
 			"folders come from --domain, --qa-adapter, --mix, --cat-learned, or --adapters DIR holding\n" +
 			"sub-folders domain, qa, mix and cat_learned; a method needs only its own.\n" +
 			"Prompts are plain text with BOS and no chat template (the benchmark's format):\n" +
-			"\"Context: ...\\nQuestion: ...\\nAnswer:\" open-book, \"Question: ...\\nAnswer:\" closed-book.\n" +
+			"\"Context: ...\\nQuestion: ...\\nAnswer:\" open-book, \"Question: ...\\nAnswer:\" closed-book;\n" +
+			"--prompt raw gives the question text alone (a cloze probe: what a model knows, asked in\n" +
+			"the words it was trained on).\n" +
 			"Open-book context is the question's own \"context\" (the gold passage) when it has one,\n" +
 			"else the top-k passages from the index (cited, and scored for recall@k). Decoding is\n" +
 			"greedy, no repetition penalty, at most --answer-tokens tokens, stopping at the first\n" +
@@ -95,6 +97,7 @@ func newEvalCmd(app *App) *cobra.Command {
 	f.Float64Var(&fl.model.density, "density", 0.5, "share of entries ties and dare_ties keep")
 	f.Uint64Var(&fl.model.mergeSeed, "merge-seed", 1, "seed of DARE's random drops")
 	f.IntVar(&fl.model.maxTokens, "answer-tokens", 16, "most tokens generated per answer")
+	f.StringVar(&fl.model.prompt, "prompt", promptPlain, "plain: the benchmark's Question/Answer format; raw: the question text alone (cloze probes)")
 	f.BoolVar(&fl.model.unfused, "unfused", false, "apply adapters as low-rank factors instead of adding them into the weights")
 	app.BindFlag("retrieval.k", f.Lookup("k"))
 	app.BindFlag("model.path", f.Lookup("model"))

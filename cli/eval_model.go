@@ -30,6 +30,21 @@ type evalModelFlags struct {
 	mergeSeed   uint64
 	maxTokens   int
 	unfused     bool
+	prompt      string // plain or raw
+}
+
+// The prompt styles of --prompt.
+const (
+	promptPlain = "plain" // the benchmark's "Context: ...\nQuestion: ...\nAnswer:"
+	promptRaw   = "raw"   // the question text as it is: for cloze probes of what a model knows
+)
+
+// renderPrompt builds the prompt text of one question in style.
+func renderPrompt(style, question, context string) string {
+	if style == promptRaw {
+		return strings.TrimSpace(context + " " + question)
+	}
+	return mini.Prompt(question, context)
 }
 
 // The sub-folder names --adapters DIR is searched for.
@@ -58,6 +73,7 @@ type modelEval struct {
 	k         int
 	maxTokens int
 	fused     bool
+	prompt    string
 	sets      map[string]*inference.AdapterSet // nil value: the bare model
 
 	mu      sync.Mutex
@@ -76,7 +92,7 @@ func newModelEval(ctx context.Context, app *App, fl evalModelFlags, names []stri
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	me := &modelEval{m: m, tok: tok, retriever: r, k: k, maxTokens: fl.maxTokens, fused: !fl.unfused,
+	me := &modelEval{m: m, tok: tok, retriever: r, k: k, maxTokens: fl.maxTokens, fused: !fl.unfused, prompt: fl.prompt,
 		sets: map[string]*inference.AdapterSet{}}
 	ab := adapterBuilder{ctx: ctx, app: app, shape: adapters.ShapeOf(m.Config(), path), cache: map[string]*adapters.Adapter{}}
 	for _, n := range names {
@@ -243,7 +259,7 @@ func (me *modelEval) openBookContext(ctx context.Context, q eval.Question) (stri
 		p.Retrieved = append(p.Retrieved, c)
 		// Passages go in best first while the prompt still fits the window.
 		trial := strings.Join(append(append([]string{}, texts...), x.Text), " ")
-		if ids, err := me.tok.Encode(mini.Prompt(q.Question, trial), true); err == nil && len(ids)+me.maxTokens < me.m.MaxContext() {
+		if ids, err := me.tok.Encode(renderPrompt(me.prompt, q.Question, trial), true); err == nil && len(ids)+me.maxTokens < me.m.MaxContext() {
 			texts = append(texts, x.Text)
 			p.Citations = append(p.Citations, c)
 		}
@@ -254,7 +270,7 @@ func (me *modelEval) openBookContext(ctx context.Context, q eval.Question) (stri
 // generate answers greedily from the plain prompt (BOS, no chat template), stopping at
 // the end of the first line or sentence.
 func (me *modelEval) generate(ctx context.Context, question, context string) (string, error) {
-	ids, err := me.tok.Encode(mini.Prompt(question, context), true)
+	ids, err := me.tok.Encode(renderPrompt(me.prompt, question, context), true)
 	if err != nil {
 		return "", fmt.Errorf("tokenize the prompt: %w", err)
 	}
@@ -280,6 +296,9 @@ func modelEvalMethods(ctx context.Context, app *App, fl evalModelFlags, names []
 				return nil, fmt.Errorf("method %s needs --model and adapters (--adapters DIR, or --domain, --qa-adapter, --mix, --cat-learned)", n)
 			}
 		}
+	}
+	if fl.prompt != promptPlain && fl.prompt != promptRaw {
+		return nil, fmt.Errorf("--prompt %q: want %s or %s", fl.prompt, promptPlain, promptRaw)
 	}
 	if fl.maxTokens <= 0 {
 		return nil, fmt.Errorf("--answer-tokens %d: must be positive", fl.maxTokens)

@@ -10,7 +10,8 @@
 #
 # Writes OUT (default benchmarks/mini/results, or a temporary folder with --smoke):
 # results.txt, report.json, chart.svg (chart.png when rsvg-convert is there) and run.log
-# (the commands, seeds, timings and machine load). --smoke is the same pipeline on a tiny
+# (the commands, seeds, timings and machine load), answers.jsonl (every answer), and
+# cloze/ (the knowledge probe: the same facts as fill-in-the-blanks). --smoke is the same pipeline on a tiny
 # manual with a few steps, for CI: it proves the plumbing, not the effect.
 set -euo pipefail
 export GOEXPERIMENT=simd
@@ -102,9 +103,20 @@ if ((questions > 0)); then
 fi
 step eval "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
 	--adapters "$ad" --closed-book --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out"
+# The knowledge probe: the same facts as fill-in-the-blanks in the manual's own words,
+# prompted raw, so that "does not know" and "cannot say it as an answer" are told apart.
+cq="$data/cloze.jsonl"
+if ((questions > 0)); then
+	head -n "$questions" "$cq" >"$data/cloze_head.jsonl"
+	cq="$data/cloze_head.jsonl"
+fi
+step cloze "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$cq" \
+	--adapters "$ad" --closed-book --prompt raw --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/cloze"
 if command -v rsvg-convert >/dev/null; then
-	rsvg-convert -w 900 -o "$out/chart.png" "$out/chart.svg" && note "## wrote chart.png"
+	for d in "$out" "$out/cloze"; do
+		rsvg-convert -w 900 -o "$d/chart.png" "$d/chart.svg" && note "## wrote $d/chart.png"
+	done
 fi
 cp "$ad/cat_learned/cat_weights.json" "$out/cat_weights.json"
 note "# total $((SECONDS - start)) s"
-cat "$out/results.txt"
+cat "$out/results.txt" "$out/cloze/results.txt"

@@ -30,7 +30,8 @@ func TestSmokeRun(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("run.sh --smoke: %v\n%s", err, b)
 	}
-	for _, f := range []string{"results.txt", "report.json", "chart.svg", "run.log", "cat_weights.json"} {
+	for _, f := range []string{"results.txt", "report.json", "answers.jsonl", "chart.svg", "run.log", "cat_weights.json",
+		"cloze/results.txt", "cloze/report.json"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("results lack %s: %v", f, err)
 		}
@@ -66,7 +67,7 @@ func TestSmokeRun(t *testing.T) {
 		}
 	}
 	log, _ := os.ReadFile(filepath.Join(out, "run.log"))
-	for _, want := range []string{"adapters train", "adapters tune", "eval", "# total"} {
+	for _, want := range []string{"adapters train", "adapters tune", "eval", "--prompt raw", "# total"} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("run.log lacks %q", want)
 		}

@@ -21,7 +21,7 @@ const (
 
 // WriteDir writes the benchmark's files into dir (created if needed): manual.md,
 // test.jsonl and tune.jsonl (eval questions), qa_train.jsonl, domain_train.jsonl,
-// mix_train.jsonl and tune_train.jsonl (TuneRecords). Each file is written whole to a
+// mix_train.jsonl, tune_train.jsonl (TuneRecords) and cloze.jsonl (Cloze). Each file is written whole to a
 // temporary name and renamed, so a reader never sees half a file.
 func (b *Benchmark) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -38,6 +38,13 @@ func (b *Benchmark) WriteDir(dir string) error {
 		{DomainFile, func() ([]byte, error) { return jsonl(b.Domain) }},
 		{MixFile, func() ([]byte, error) { return jsonl(b.Mix()) }},
 		{TuneTrainFile, func() ([]byte, error) { return jsonl(b.TuneRecords()) }},
+		{ClozeFile, func() ([]byte, error) {
+			qs, err := b.Cloze()
+			if err != nil {
+				return nil, err
+			}
+			return jsonl(qs)
+		}},
 	}
 	for _, f := range files {
 		data, err := f.data()
