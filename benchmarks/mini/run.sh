@@ -10,9 +10,10 @@
 #
 # Writes OUT (default benchmarks/mini/results, or a temporary folder with --smoke):
 # results.txt, report.json, chart.svg (chart.png when rsvg-convert is there) and run.log
-# (the commands, seeds, timings and machine load), answers.jsonl (every answer), and
-# cloze/ (the knowledge probe: the same facts as fill-in-the-blanks). --smoke is the same pipeline on a tiny
-# manual with a few steps, for CI: it proves the plumbing, not the effect.
+# (the commands, seeds, timings and machine load), answers.jsonl (every answer),
+# merges-at-1/ (the merges at weights 1,1) and cloze/ (the knowledge probe: the same
+# facts as fill-in-the-blanks). --smoke is the same pipeline on a tiny manual with a few
+# steps, for CI: it proves the plumbing, not the effect.
 set -euo pipefail
 export GOEXPERIMENT=simd
 
@@ -103,6 +104,12 @@ if ((questions > 0)); then
 fi
 step eval "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
 	--adapters "$ad" --closed-book --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out"
+# The merges again at full weights (1,1): the sum of both adapters, each at the strength
+# it was trained at, against the main table's 0.5,0.5 (where adapters tune starts).
+step merges-at-1 "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
+	--adapters "$ad" --methods linear,ties,dare_ties,cat --merge-weights 1,1 --closed-book --open-book \
+	--answer-tokens "$answer_tokens" --seed "$seed" --out "$out/merges-at-1"
+
 # The knowledge probe: the same facts as fill-in-the-blanks in the manual's own words,
 # prompted raw, so that "does not know" and "cannot say it as an answer" are told apart.
 cq="$data/cloze.jsonl"
@@ -113,10 +120,10 @@ fi
 step cloze "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$cq" \
 	--adapters "$ad" --closed-book --prompt raw --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/cloze"
 if command -v rsvg-convert >/dev/null; then
-	for d in "$out" "$out/cloze"; do
+	for d in "$out" "$out/merges-at-1" "$out/cloze"; do
 		rsvg-convert -w 900 -o "$d/chart.png" "$d/chart.svg" && note "## wrote $d/chart.png"
 	done
 fi
 cp "$ad/cat_learned/cat_weights.json" "$out/cat_weights.json"
 note "# total $((SECONDS - start)) s"
-cat "$out/results.txt" "$out/cloze/results.txt"
+cat "$out/results.txt" "$out/merges-at-1/results.txt" "$out/cloze/results.txt"
