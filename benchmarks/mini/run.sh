@@ -94,8 +94,11 @@ rm -rf "$ad"
 step train-domain "$bin" "${train[@]}" --skill domain --text "$data/domain_x2.jsonl" --out "$ad/domain"
 step train-qa "$bin" "${train[@]}" --skill qa --qa "$data/qa_train.jsonl" --out "$ad/qa"
 step train-mix "$bin" "${train[@]}" --skill qa --text "$data/domain_train.jsonl" --qa "$data/qa_train.jsonl" --out "$ad/mix"
+# Tuning batches are the training's (batch x seq-len): tune's default (all records up to 8,
+# 512 tokens) hangs the go backend's parallel matmul on 2 cores (see README).
 step tune-cat "$bin" adapters tune --model "$model" "${backend_args[@]}" --data "$data/tune_train.jsonl" \
-	--steps "$tune_steps" --lr "$tune_lr" --seed "$seed" --out "$ad/cat_learned" "$ad/domain" "$ad/qa"
+	--steps "$tune_steps" --lr "$tune_lr" --batch "$batch" --seq-len "$seq_len" --seed "$seed" \
+	--out "$ad/cat_learned" "$ad/domain" "$ad/qa"
 
 qs="$data/test.jsonl"
 if ((questions > 0)); then
