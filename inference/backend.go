@@ -17,7 +17,10 @@ import (
 // core): per-op goroutines cost more than they gain on small decode steps (stories260K
 // decode 570 -> 1,250 tokens/s on 2 cores) and make no difference on large ones.
 // Generations are queued (one execution at a time); the concurrency tests prove it does
-// not deadlock on 2 cores, under -race.
+// not deadlock on 2 cores, under -race. ops_sequential is also what keeps the row-split
+// decode products (storedShape) safe: under the parallel executor, ops holding the worker
+// slots wait for the slots their own batched matmul asks for, and the 135M prefill
+// deadlocks on 2 cores (compute v0.1.6). Plain "go" means this configuration.
 const DefaultBackend = "go:ops_sequential"
 
 // newBackend turns Options.Backend into a backend without ever letting GoMLX fall back
@@ -29,6 +32,9 @@ func newBackend(spec string) (compute.Backend, error) {
 	name, cfg, _ := strings.Cut(spec, ":")
 	switch name {
 	case "go":
+		if cfg == "" { // plain "go" (the CLI's default) means the tuned configuration
+			_, cfg, _ = strings.Cut(DefaultBackend, ":")
+		}
 		b, err := gobackend.New(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("backend %q: %w", spec, err)

@@ -25,11 +25,19 @@ func embedRows(lay *layout, weights, head []*Node, ids *Node) *Node {
 	var x *Node
 	off := 0
 	for _, chunk := range head {
-		rows := chunk.Shape().Dimensions[0]
+		dims := chunk.Shape().Dimensions // [rows, D] or split [S, rows/S, D]
+		rows := dims[0]
+		if len(dims) == 3 {
+			rows *= dims[1]
+		}
 		local := Sub(ids, Const(ids.Graph(), int32(off)))
 		in := And(GreaterOrEqual(local, ZerosLike(local)), LessThan(local, BroadcastToDims(Const(ids.Graph(), int32(rows)), N)))
-		idx := Where(in, local, ZerosLike(local))
-		part := Gather(chunk, Reshape(idx, N, 1)) // [N, D]
+		idx := Reshape(Where(in, local, ZerosLike(local)), N, 1)
+		if len(dims) == 3 {
+			per := Const(ids.Graph(), int32(dims[1]))
+			idx = Concatenate([]*Node{Div(idx, per), Rem(idx, per)}, 1)
+		}
+		part := Gather(chunk, idx) // [N, D]
 		part = Mul(part, Reshape(ConvertDType(in, dtypes.Float32), N, 1))
 		if x == nil {
 			x = part
@@ -44,11 +52,35 @@ func embedRows(lay *layout, weights, head []*Node, ids *Node) *Node {
 // headLogits multiplies x [N, D] by the LM head, whole or chunk by chunk: [N, V].
 func headLogits(lay *layout, weights, head []*Node, x *Node) *Node {
 	if len(head) == 0 {
-		return DotGeneral(x, []int{1}, nil, weights[lay.lmHead], []int{1}, nil)
+		return project(x, weights[lay.lmHead])
 	}
 	parts := make([]*Node, len(head))
 	for i, w := range head {
-		parts[i] = DotGeneral(x, []int{1}, nil, w, []int{1}, nil)
+		parts[i] = project(x, w)
 	}
 	return Concatenate(parts, 1)
+}
+
+// project multiplies x [T, in] by a linear weight stored as [out, in] or, split into row
+// blocks (Model.rowSplit), as [S, out/S, in] (the same bytes), returning [T, out]. A product
+// small enough for the go backend's direct kernel is batched over the S blocks, which that
+// kernel spreads over its workers (it parallelises only over batch, so a one-token decode
+// product would otherwise run on one core); a larger one contracts the last axes as one
+// matrix, which the backend reads in place (no copy of the weight).
+func project(x, w *Node) *Node {
+	dims := w.Shape().Dimensions
+	if len(dims) == 2 {
+		return DotGeneral(x, []int{1}, nil, w, []int{1}, nil)
+	}
+	S, o, in := dims[0], dims[1], dims[2]
+	T := x.Shape().Dimensions[0]
+	if T*S*o*in >= smallMatMulFlops {
+		return Reshape(DotGeneral(x, []int{1}, nil, w, []int{2}, nil), T, S*o)
+	}
+	xb := BroadcastToDims(Reshape(x, 1, T, in), S, T, in)
+	y := DotGeneral(xb, []int{2}, []int{0}, w, []int{2}, []int{0}) // [S, T, o]
+	if T > 1 {
+		y = TransposeAllAxes(y, 1, 0, 2)
+	}
+	return Reshape(y, T, S*o)
 }

@@ -170,7 +170,8 @@ func (m *Model) unfused(mods []preparedLoRA) (*weightState, error) {
 // the rest of the weights are shared with the base.
 func (m *Model) fuse(mods []preparedLoRA) (*weightState, error) {
 	merge, err := graph.NewExec(m.backend, func(w, a, b *graph.Node) *graph.Node {
-		return graph.Add(w, graph.DotGeneral(b, []int{1}, nil, a, []int{0}, nil))
+		// w may be stored split in row blocks ([S, out/S, in], Model.rowSplit).
+		return graph.Add(w, graph.Reshape(graph.DotGeneral(b, []int{1}, nil, a, []int{0}, nil), w.Shape().Dimensions...))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the merge graph: %w", err)

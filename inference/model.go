@@ -49,6 +49,9 @@ type Model struct {
 	// one-row products stay on the backend's direct kernel with no second copy (head.go).
 	head []*tensors.Tensor
 
+	// split is how many row blocks large linear weights are stored as (storedShape).
+	split int
+
 	// queue admits one backend execution (a whole generation) at a time.
 	queue chan struct{}
 	// swapMu serialises SetAdapters so two swaps cannot interleave validation and publish.
@@ -100,6 +103,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 		backend: backend,
 		log:     log,
 		maxCtx:  maxCtx,
+		split:   rowSplit(opts.Backend),
 		queue:   make(chan struct{}, 1),
 		execs:   map[execKey]*graph.Exec{},
 	}
@@ -142,7 +146,11 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		if i == m.lay.lmHead && m.cfg.headChunks() != nil {
 			continue // loaded as chunks below
 		}
-		t, err := m.newWeight(spec, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
+		stored := spec
+		if i != m.lay.embed {
+			stored.Shape = m.storedShape(spec.Shape)
+		}
+		t, err := m.newWeight(stored, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
 		if err != nil {
 			return err
 		}
@@ -175,7 +183,7 @@ func (m *Model) loadHeadChunks(set *safetensors.Set) error {
 	off := 0
 	for i, r := range rows {
 		src := raw[off*rowBytes : (off+r)*rowBytes]
-		spec := weightSpec{Name: fmt.Sprintf("%s[chunk %d]", name, i), Shape: []int{r, m.cfg.HiddenSize}}
+		spec := weightSpec{Name: fmt.Sprintf("%s[chunk %d]", name, i), Shape: m.storedShape([]int{r, m.cfg.HiddenSize})}
 		t, err := m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })
 		if err != nil {
 			return err

@@ -139,6 +139,9 @@ func variants() []struct {
 		{"f16-weights", with(func(c *testmodel.Config) { c.DType = "F16" })},
 		// A head of >= 4M elements is split into row chunks for decode (Config.headChunks).
 		{"chunked-head", with(func(c *testmodel.Config) { c.HiddenSize = 64; c.VocabSize = 66000; c.Tied = true })},
+		// Linear weights of >= 128K elements are stored in row blocks on multi-core
+		// machines (Model.storedShape), taking project's batched and whole-matrix paths.
+		{"row-split", with(func(c *testmodel.Config) { c.HiddenSize = 384; c.IntermediateSize = 512; c.HeadDim = 96 })},
 	}
 }
 
@@ -245,5 +248,26 @@ func TestChunkedHeadEmbedsFromEveryChunk(t *testing.T) {
 	}
 	if d := maxDiff(t, stepLogits(t, m, ids, 3), got[2:]); d > tol {
 		t.Fatalf("cached decode logits differ from full forward by %g", d)
+	}
+}
+
+// TestLargeLinearsStoredInRowBlocks checks the row-split variant really is split where
+// the machine has several cores (elsewhere weights keep [out, in]).
+func TestLargeLinearsStoredInRowBlocks(t *testing.T) {
+	for i, v := range variants() {
+		if v.name != "row-split" {
+			continue
+		}
+		m := loadModel(t, writeModel(t, v.cfg, int64(i+1)))
+		li := m.lay.layers[0]
+		want := 2
+		if m.split > 1 {
+			want = 3
+		}
+		for _, w := range []int{li.q, li.o, li.gate, li.up, li.down} {
+			if r := m.base[w].Shape().Rank(); r != want {
+				t.Errorf("%s stored with rank %d, want %d (split %d)", m.lay.specs[w].Name, r, want, m.split)
+			}
+		}
 	}
 }

@@ -243,7 +243,7 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
 	}
 	linear := func(x *Node, w int) *Node {
-		y := DotGeneral(x, []int{1}, nil, weights[w], []int{1}, nil)
+		y := project(x, weights[w]) // weights may be stored split in row blocks (head.go)
 		if ab, ok := delta[w]; ok {
 			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
 			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{1}, nil))

@@ -2,6 +2,7 @@ package inference
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -149,6 +150,12 @@ func (c Config) headChunks() []int {
 		return nil
 	}
 	n := (c.VocabSize + per - 1) / per
+	for k := n; k < 2*n; k++ { // equal chunks where a few more of them allow it
+		if c.VocabSize%k == 0 {
+			n = k
+			break
+		}
+	}
 	rows := make([]int, n)
 	for i := range rows {
 		rows[i] = c.VocabSize / n
@@ -157,4 +164,36 @@ func (c Config) headChunks() []int {
 		}
 	}
 	return rows
+}
+
+// minSplitElements is the smallest linear weight stored in row blocks: below it, handing
+// a one-token product to the backend's workers costs more than it saves (stories260K's
+// weights are all smaller).
+const minSplitElements = 1 << 17
+
+// rowSplit is the number of row blocks for large linear weights: the go backend's worker
+// count, so a one-token product keeps every core reading weights; 1 (no split) for other
+// backends and for a go backend that may run ops in parallel (see DefaultBackend).
+func rowSplit(spec string) int {
+	if spec == "" {
+		spec = DefaultBackend
+	}
+	name, cfg, _ := strings.Cut(spec, ":")
+	if name != "go" || (cfg != "" && !slices.Contains(strings.Split(cfg, ","), "ops_sequential")) {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), 8)
+}
+
+// storedShape is the backend shape of a weight of checkpoint shape [out, in]: the same
+// bytes viewed as [S, out/S, in] when it is large and its rows split evenly (see project).
+func (m *Model) storedShape(shape []int) []int {
+	if len(shape) != 2 || m.split < 2 {
+		return shape
+	}
+	out, in := shape[0], shape[1]
+	if out*in < minSplitElements || out%m.split != 0 {
+		return shape
+	}
+	return []int{m.split, out / m.split, in}
 }
