@@ -107,6 +107,10 @@ if ((questions > 0)); then
 fi
 step eval "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
 	--adapters "$ad" --closed-book --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out"
+# The guessing floor: the most common answer of each question's kind, leave-one-out.
+step prior go run -C "$root" ./benchmarks/mini/cmd/prior -questions "$qs"
+grep '^prior' "$log" | tail -1 >"$out/prior.txt"
+
 # The merges again at full weights (1,1): the sum of both adapters, each at the strength
 # it was trained at, against the main table's 0.5,0.5 (where adapters tune starts).
 step merges-at-1 "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
@@ -129,4 +133,4 @@ if command -v rsvg-convert >/dev/null; then
 fi
 cp "$ad/cat_learned/cat_weights.json" "$out/cat_weights.json"
 note "# total $((SECONDS - start)) s"
-cat "$out/results.txt" "$out/merges-at-1/results.txt" "$out/cloze/results.txt"
+cat "$out/results.txt" "$out/prior.txt" "$out/merges-at-1/results.txt" "$out/cloze/results.txt"
