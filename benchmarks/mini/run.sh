@@ -11,7 +11,8 @@
 # Writes OUT (default benchmarks/mini/results, or a temporary folder with --smoke):
 # results.txt, report.json, chart.svg (chart.png when rsvg-convert is there) and run.log
 # (the commands, seeds, timings and machine load), answers.jsonl (every answer),
-# merges-at-1/ (the merges at weights 1,1) and cloze/ (the knowledge probe: the same
+# merges-at-1/ (the merges at weights 1,1), skill/ (the QA skill on unseen story
+# questions), prior.txt (the guessing floor) and cloze/ (the knowledge probe: the same
 # facts as fill-in-the-blanks). --smoke is the same pipeline on a tiny manual with a few
 # steps, for CI: it proves the plumbing, not the effect.
 set -euo pipefail
@@ -117,6 +118,13 @@ step merges-at-1 "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$
 	--adapters "$ad" --methods linear,ties,dare_ties,cat --merge-weights 1,1 --closed-book --open-book \
 	--answer-tokens "$answer_tokens" --seed "$seed" --out "$out/merges-at-1"
 
+# The skill probe: the QA skill on its own kind of questions, unseen (stories of seed
+# seed+1), open-book. CAT composes skills; this says whether the QA skill is there at all.
+step skill-data go run -C "$root" ./benchmarks/mini/cmd/gen -out "$data/skill" -seed $((seed + 1)) -qa 200 -closed-qa 0 "${gen_args[@]}"
+head -n 200 "$data/skill/qa_train.jsonl" >"$data/skill_test.jsonl"
+step skill "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$data/skill_test.jsonl" \
+	--adapters "$ad" --methods none,qa,mix,cat,cat_learned --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/skill"
+
 # The knowledge probe: the same facts as fill-in-the-blanks in the manual's own words,
 # prompted raw, so that "does not know" and "cannot say it as an answer" are told apart.
 cq="$data/cloze.jsonl"
@@ -127,10 +135,10 @@ fi
 step cloze "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$cq" \
 	--adapters "$ad" --closed-book --prompt raw --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/cloze"
 if command -v rsvg-convert >/dev/null; then
-	for d in "$out" "$out/merges-at-1" "$out/cloze"; do
+	for d in "$out" "$out/merges-at-1" "$out/skill" "$out/cloze"; do
 		rsvg-convert -w 900 -o "$d/chart.png" "$d/chart.svg" && note "## wrote $d/chart.png"
 	done
 fi
 cp "$ad/cat_learned/cat_weights.json" "$out/cat_weights.json"
 note "# total $((SECONDS - start)) s"
-cat "$out/results.txt" "$out/prior.txt" "$out/merges-at-1/results.txt" "$out/cloze/results.txt"
+cat "$out/results.txt" "$out/prior.txt" "$out/merges-at-1/results.txt" "$out/skill/results.txt" "$out/cloze/results.txt"

@@ -31,7 +31,7 @@ func TestSmokeRun(t *testing.T) {
 		t.Fatalf("run.sh --smoke: %v\n%s", err, b)
 	}
 	for _, f := range []string{"results.txt", "report.json", "answers.jsonl", "chart.svg", "run.log", "cat_weights.json",
-		"cloze/results.txt", "cloze/report.json", "prior.txt"} {
+		"cloze/results.txt", "cloze/report.json", "prior.txt", "skill/results.txt", "merges-at-1/results.txt"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("results lack %s: %v", f, err)
 		}
