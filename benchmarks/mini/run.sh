@@ -28,6 +28,7 @@ smoke=0
 seed=1
 steps=300 batch=4 seq_len=256 lr=2e-3 rank=8 alpha=16 tune_steps=40 tune_lr=0.05
 answer_tokens=12
+skill_n=200 # unseen story questions for the skill probe
 questions=0 # 0: every test question
 gen_args=()
 
@@ -52,7 +53,7 @@ while (($#)); do
 done
 
 if ((smoke)); then
-	steps=6 batch=2 seq_len=128 tune_steps=3 answer_tokens=6
+	steps=6 batch=2 seq_len=128 tune_steps=3 answer_tokens=6 skill_n=8
 	gen_args=(-gadgets 4 -test 6 -tune 2 -qa 24 -closed-qa 4)
 fi
 [[ -n $work ]] || work=$(mktemp -d "${TMPDIR:-/tmp}/mini-bench.XXXXXX")
@@ -120,8 +121,9 @@ step merges-at-1 "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$
 
 # The skill probe: the QA skill on its own kind of questions, unseen (stories of seed
 # seed+1), open-book. CAT composes skills; this says whether the QA skill is there at all.
-step skill-data go run -C "$root" ./benchmarks/mini/cmd/gen -out "$data/skill" -seed $((seed + 1)) -qa 200 -closed-qa 0 "${gen_args[@]}"
-head -n 200 "$data/skill/qa_train.jsonl" >"$data/skill_test.jsonl"
+step skill-data go run -C "$root" ./benchmarks/mini/cmd/gen -out "$data/skill" "${gen_args[@]}" \
+	-seed $((seed + 1)) -qa "$skill_n" -closed-qa 0
+head -n "$skill_n" "$data/skill/qa_train.jsonl" >"$data/skill_test.jsonl"
 step skill "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$data/skill_test.jsonl" \
 	--adapters "$ad" --methods none,qa,mix,cat,cat_learned --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/skill"
 
