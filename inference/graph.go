@@ -97,6 +97,13 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	angles := Mul(Reshape(positions, T, 1), Reshape(invFreq, 1, half))
 	angles = Concatenate([]*Node{angles, angles}, 1)
 	cos, sin := Cos(angles), Sin(angles)
+	kvh, group, hd := cfg.NumKVHeads, cfg.NumHeads/cfg.NumKVHeads, cfg.HeadDim
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	// The go backend's binary ops are fast only on equal shapes (broadcasting walks an index
+	// iterator), so the rotary tables are broadcast once per graph rather than in every
+	// layer, with the query's attention scale folded in.
+	ropeQ := newRope(cos, sin, kvh*group, scale)
+	ropeK := newRope(cos, sin, kvh, 1)
 
 	// Attention window: the cache capacity C in step mode, the sequence itself otherwise.
 	C := T
@@ -108,10 +115,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	kPos := Iota(g, shapeOf(dtypes.Int32, T, C), 1)
 	bias := Where(LessOrEqual(kPos, qPos), ZerosLike(ConvertDType(kPos, dtypes.Float32)),
 		BroadcastToDims(Const(g, float32(-1e30)), T, C))
-	bias = Reshape(bias, 1, 1, T, C)
-
-	kvh, group, hd := cfg.NumKVHeads, cfg.NumHeads/cfg.NumKVHeads, cfg.HeadDim
-	scale := float32(1 / math.Sqrt(float64(hd)))
+	bias = materialize(BroadcastToDims(Reshape(bias, 1, 1, T, C), kvh, group, T, C)) // once, see ropeQ
 
 	// Cache writes. Caches hold K as [kvHeads, C, headDim] and V transposed as
 	// [kvHeads, headDim, C], so both attention products contract the last axis of both
@@ -149,10 +153,9 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
 			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
 		}
-		q = rope(Reshape(q, T, kvh*group, hd), cos, sin)
-		q = MulScalar(Reshape(q, T, kvh, group, hd), scale)
-		q = Reshape(TransposeAllAxes(q, 1, 2, 0, 3), kvh, group*T, hd)
-		k = rope(Reshape(k, T, kvh, hd), cos, sin)
+		q = ropeQ.apply(Reshape(q, T, kvh*group, hd)) // scaled
+		q = Reshape(TransposeAllAxes(Reshape(q, T, kvh, group, hd), 1, 2, 0, 3), kvh, group*T, hd)
+		k = ropeK.apply(Reshape(k, T, kvh, hd))
 		v = Reshape(v, T, kvh, hd)
 		var kAll, vAllT *Node // [kvh, C, hd], [kvh, hd, C]
 		switch s.mode {
@@ -185,24 +188,60 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
 }
 
-// rmsNorm is Llama's RMSNorm over the last axis of x [T, D] with weight w [D].
+// rmsNorm is Llama's RMSNorm over the last axis of x [T, D] with weight w [D]. The row
+// scales times w are formed as a [T,1]x[1,D] product (exact: one term per entry), so the
+// only [T, D] multiply has equal shapes, the go backend's fast case.
 func rmsNorm(x, w *Node, eps float64) *Node {
-	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
-	normed := Mul(x, Rsqrt(AddScalar(ms, eps)))
-	return Mul(normed, Reshape(w, 1, w.Shape().Dimensions[0]))
+	ms := ReduceAndKeep(Square(x), ReduceMean, -1) // [T, 1]
+	D := w.Shape().Dimensions[0]
+	if x.Shape().Dimensions[0] == 1 { // decode: nothing to gain over two small multiplies
+		return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), Reshape(w, 1, D))
+	}
+	scales := DotGeneral(Rsqrt(AddScalar(ms, eps)), []int{1}, nil, Reshape(w, 1, D), []int{0}, nil)
+	return Mul(x, scales)
 }
 
-// rope rotates x [T, heads, headDim] with Hugging Face's rotate-half convention:
+// materialize keeps a broadcast as a tensor: the go backend otherwise folds a broadcast
+// into the binary op that consumes it, which then walks a broadcast index iterator in
+// every layer instead of taking its equal-shapes loop.
+func materialize(x *Node) *Node { return OptimizationBarrier(x) }
+
+// ropeTables are rotary tables broadcast to [T, heads, headDim] (scale folded in).
+type ropeTables struct{ cos, sin, rot *Node }
+
+func newRope(cos, sin *Node, heads int, scale float32) ropeTables {
+	dims := cos.Shape().Dimensions
+	T, hd := dims[0], dims[1]
+	widen := func(t *Node) *Node {
+		if scale != 1 {
+			t = MulScalar(t, scale)
+		}
+		return materialize(BroadcastToDims(Reshape(t, T, 1, hd), T, heads, hd))
+	}
+	// rotate_half(x) = concat(-x2, x1) as a signed permutation matrix [out, in]: a product
+	// that runs on the matmul kernel instead of four copy passes (slices, neg, concat).
+	rot := make([][]float32, hd)
+	for o := range rot {
+		rot[o] = make([]float32, hd)
+		if o < hd/2 {
+			rot[o][o+hd/2] = -1
+		} else {
+			rot[o][o-hd/2] = 1
+		}
+	}
+	return ropeTables{cos: widen(cos), sin: widen(sin), rot: Const(cos.Graph(), rot)}
+}
+
+// apply rotates x [T, heads, headDim] with Hugging Face's rotate-half convention:
 // x*cos + rotate_half(x)*sin, where rotate_half(x) = concat(-x2, x1).
-func rope(x, cos, sin *Node) *Node {
-	dims := x.Shape().Dimensions
-	T, hd := dims[0], dims[2]
-	x1 := SliceAxis(x, 2, AxisRange(0, hd/2))
-	x2 := SliceAxis(x, 2, AxisRange(hd/2, hd))
-	rot := Concatenate([]*Node{Neg(x2), x1}, 2)
-	c := Reshape(cos, T, 1, hd)
-	s := Reshape(sin, T, 1, hd)
-	return Add(Mul(x, c), Mul(rot, s))
+func (r ropeTables) apply(x *Node) *Node {
+	var rot *Node
+	if hd := x.Shape().Dimensions[2]; x.Shape().Dimensions[0] == 1 { // decode: a matmul call costs more than it saves
+		rot = Concatenate([]*Node{Neg(SliceAxis(x, 2, AxisRange(hd/2, hd))), SliceAxis(x, 2, AxisRange(0, hd/2))}, 2)
+	} else {
+		rot = DotGeneral(x, []int{2}, nil, r.rot, []int{1}, nil)
+	}
+	return Add(Mul(x, r.cos), Mul(rot, r.sin))
 }
 
 func shapeOf(dt dtypes.DType, dims ...int) shapes.Shape { return shapes.Make(dt, dims...) }
