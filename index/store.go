@@ -21,10 +21,12 @@ import (
 type Store struct {
 	dir      string
 	readOnly bool
+	// onCommit defers creating the index to the first commit (see CreateOnCommit).
+	onCommit bool
 	log      *slog.Logger
 
 	mu     sync.Mutex
-	cur    *generation // guarded by mu
+	cur    *generation // guarded by mu; nil while a CreateOnCommit store has no index
 	closed bool        // guarded by mu
 }
 
@@ -51,10 +53,28 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// CreateOnCommit makes Open leave a folder that holds no index as it is (not even
+// creating the folder) until an Update commits: that commit publishes the first
+// generation. Until then searches fail with ErrNoIndex and Dir is "". For writers that
+// may end up with nothing to write (an ingest of an empty folder), so that they leave
+// nothing behind.
+func CreateOnCommit() Option {
+	return func(s *Store) { s.onCommit = true }
+}
+
 // Open opens the index in dir for searching and writing, creating an empty index
-// (and dir) when none exists yet.
+// (and dir) when none exists yet, unless CreateOnCommit says to wait for a commit.
 func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 	s := newStore(dir, false, opts)
+	if s.onCommit {
+		if _, err := readCurrent(dir); errors.Is(err, ErrNoIndex) {
+			return s, nil
+		}
+		if err := s.openCurrent(ctx); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
@@ -105,6 +125,19 @@ func (s *Store) create(ctx context.Context) error {
 	}
 	name := genName(maxSeen + 1)
 	gdir := filepath.Join(s.dir, name)
+	if err := newGeneration(gdir); err != nil {
+		return err
+	}
+	if err := syncTree(gdir); err != nil {
+		return err
+	}
+	s.log.Info("created empty index", "dir", s.dir, "generation", name)
+	return writeCurrent(s.dir, name)
+}
+
+// newGeneration makes an empty generation in the new folder gdir: its READERS file
+// and an empty Bleve index, closed.
+func newGeneration(gdir string) error {
 	if err := os.MkdirAll(gdir, 0o755); err != nil {
 		return fmt.Errorf("create index: %w", err)
 	}
@@ -122,11 +155,7 @@ func (s *Store) create(ctx context.Context) error {
 	if err := idx.Close(); err != nil {
 		return fmt.Errorf("create index: %w", err)
 	}
-	if err := syncTree(gdir); err != nil {
-		return err
-	}
-	s.log.Info("created empty index", "dir", s.dir, "generation", name)
-	return writeCurrent(s.dir, name)
+	return nil
 }
 
 // waitLock takes the writer lock, waiting while another process holds it briefly.
@@ -204,7 +233,19 @@ func (s *Store) acquire() (*generation, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}
-	if cerr != nil {
+	if s.cur == nil { // CreateOnCommit, and no index yet when opened
+		if cerr != nil {
+			if errors.Is(cerr, ErrNoIndex) {
+				return nil, fmt.Errorf("index %s: %w", s.dir, cerr)
+			}
+			return nil, cerr
+		}
+		g, err := openGeneration(s.dir, name)
+		if err != nil {
+			return nil, err
+		}
+		s.cur = g
+	} else if cerr != nil {
 		s.log.Warn("cannot read the live generation; searching the one open", "err", cerr)
 	} else if name != s.cur.name {
 		g, err := openGeneration(s.dir, name)
@@ -243,12 +284,16 @@ func (s *Store) releaseLocked(g *generation) error {
 	return err
 }
 
-// Dir is the current generation's folder, where the ingest keeps its manifest.
+// Dir is the current generation's folder, where the ingest keeps its manifest; "" while
+// a CreateOnCommit store has no index yet.
 func (s *Store) Dir() string {
 	g, err := s.acquire()
 	if err != nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.cur == nil {
+			return ""
+		}
 		return s.cur.dir
 	}
 	defer s.release(g)
@@ -274,5 +319,8 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.cur == nil {
+		return nil
+	}
 	return s.releaseLocked(s.cur)
 }

@@ -32,10 +32,14 @@ type Update struct {
 
 // Begin starts a new generation for writing. A second writer, in this process or
 // another, gets an error matching ErrBusy. It also removes what an interrupted ingest
-// left behind.
+// left behind. With no index yet (CreateOnCommit) the new generation starts empty and
+// its Commit creates the index.
 func (s *Store) Begin(ctx context.Context) (*Update, error) {
 	if s.readOnly {
 		return nil, errors.New("begin index update: store was opened read-only")
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("begin index update: %w", err)
 	}
 	lock, err := flockFile(filepath.Join(s.dir, lockFile), true, true)
 	if errors.Is(err, errWouldBlock) {
@@ -54,7 +58,8 @@ func (s *Store) Begin(ctx context.Context) (*Update, error) {
 
 func (s *Store) begin(ctx context.Context, lock *os.File) (*Update, error) {
 	live, err := readCurrent(s.dir)
-	if err != nil {
+	fresh := errors.Is(err, ErrNoIndex)
+	if err != nil && !fresh {
 		return nil, fmt.Errorf("begin index update: %w", err)
 	}
 	liveN, _ := genNumber(live)
@@ -67,13 +72,20 @@ func (s *Store) begin(ctx context.Context, lock *os.File) (*Update, error) {
 	}
 	name := genName(maxSeen + 1)
 	gdir := filepath.Join(s.dir, name)
-	if err := copyTree(filepath.Join(s.dir, live), gdir); err != nil {
-		_ = os.RemoveAll(gdir)
-		return nil, fmt.Errorf("begin index update: copy %s: %w", live, err)
-	}
-	if err := writeFileSync(filepath.Join(gdir, readersFile), nil); err != nil {
-		_ = os.RemoveAll(gdir)
-		return nil, err
+	if fresh {
+		if err := newGeneration(gdir); err != nil {
+			_ = os.RemoveAll(gdir)
+			return nil, fmt.Errorf("begin index update: %w", err)
+		}
+	} else {
+		if err := copyTree(filepath.Join(s.dir, live), gdir); err != nil {
+			_ = os.RemoveAll(gdir)
+			return nil, fmt.Errorf("begin index update: copy %s: %w", live, err)
+		}
+		if err := writeFileSync(filepath.Join(gdir, readersFile), nil); err != nil {
+			_ = os.RemoveAll(gdir)
+			return nil, err
+		}
 	}
 	idx, err := bleve.Open(filepath.Join(gdir, bleveDir))
 	if err != nil {

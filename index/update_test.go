@@ -308,3 +308,115 @@ func TestOpenReadOnlyWithoutIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCreateOnCommit: a store opened with CreateOnCommit on a folder without an index
+// writes nothing until an Update commits, so a writer with nothing to write (or one that
+// fails or is killed before its commit) leaves no index behind; the commit creates it.
+func TestCreateOnCommit(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		existing bool // an index was committed before the store opened
+		put      bool // the update puts a chunk
+		end      string
+		// after the store closes: whether a committed index exists, and its chunks
+		wantIndex  bool
+		wantChunks uint64
+	}{
+		{name: "no update at all", end: "none"},
+		{name: "update aborted", put: true, end: "abort"},
+		{name: "update killed before commit", put: true, end: "crash"},
+		{name: "update committed", put: true, end: "commit", wantIndex: true, wantChunks: 1},
+		{name: "empty update committed", end: "commit", wantIndex: true},
+		{name: "existing index, committed", existing: true, put: true, end: "commit", wantIndex: true, wantChunks: 6},
+		{name: "existing index, aborted", existing: true, put: true, end: "abort", wantIndex: true, wantChunks: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "index")
+			if tt.existing {
+				put(t, openTest(t, dir), manual()...)
+			}
+			s, err := Open(ctx, dir, quietLog(), CreateOnCommit())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if !tt.existing {
+				if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("Open created %s: %v", dir, err)
+				}
+				if d := s.Dir(); d != "" {
+					t.Errorf("Dir = %q with no index, want empty", d)
+				}
+				if _, err := s.Search(ctx, Query{Text: "kayaks"}); !errors.Is(err, ErrNoIndex) {
+					t.Errorf("Search with no index = %v, want ErrNoIndex", err)
+				}
+			}
+			if tt.end != "none" {
+				u, err := s.Begin(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.put {
+					if err := u.Put(ctx, []Chunk{{ID: "x", DocID: "x", Text: "kayaks"}}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				switch tt.end {
+				case "abort":
+					if err := u.Abort(); err != nil {
+						t.Fatal(err)
+					}
+				case "crash": // as TestCrashLeavesLastCommit: files stay, locks go
+					_ = u.idx.Close()
+					_ = unlockFile(u.lock)
+				case "commit":
+					if err := u.Commit(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if n := count(t, s); n != tt.wantChunks {
+						t.Errorf("writer's Count after commit = %d, want %d", n, tt.wantChunks)
+					}
+					if s.Dir() != u.Dir() {
+						t.Errorf("writer's Dir = %q after commit, want %q", s.Dir(), u.Dir())
+					}
+				}
+			}
+			s.Close()
+
+			r, err := OpenReadOnly(ctx, dir, quietLog())
+			if !tt.wantIndex {
+				if !errors.Is(err, ErrNoIndex) {
+					t.Fatalf("OpenReadOnly = %v, want ErrNoIndex", err)
+				}
+				if tt.end == "none" {
+					if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+						t.Errorf("%s exists after a store that wrote nothing: %v", dir, err)
+					}
+				}
+				// The next writer starts from scratch, clearing a crashed run's folder.
+				w, err := Open(ctx, dir, quietLog(), CreateOnCommit())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				put(t, w, Chunk{ID: "y", DocID: "y", Text: "canoes"})
+				if w.Generation() != genName(1) && tt.end != "crash" {
+					t.Errorf("first generation = %s, want %s", w.Generation(), genName(1))
+				}
+				if gens, _ := listGenerations(dir); len(gens) != 1 {
+					t.Errorf("generations %v, want only the live one", gens)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if n := count(t, r); n != tt.wantChunks {
+				t.Errorf("Count = %d, want %d", n, tt.wantChunks)
+			}
+		})
+	}
+}
