@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,4 +75,104 @@ func TestIngestCommand(t *testing.T) {
 			tt.check(t, stdout)
 		})
 	}
+}
+
+// TestIngestBadSources: a path that is not there is a one-line error naming it, with the
+// index as it was (none on a fresh data dir); a folder with no manuals is a warning; and
+// --prune does not empty the index because a folder came up empty, unless --allow-empty.
+func TestIngestBadSources(t *testing.T) {
+	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
+	tests := []struct {
+		name     string
+		existing bool // dir/manuals (one manual) was ingested first
+		args     func(dir string) []string
+		wantErr  string // part of the one-line error; "" for success
+		wantOut  string // part of stdout on success
+		changed  bool   // a new generation is published
+	}{
+		{name: "missing path, fresh data dir",
+			args:    func(dir string) []string { return []string{filepath.Join(dir, "nope")} },
+			wantErr: "ingest: %DIR%/nope: no such file or folder"},
+		{name: "missing path, existing index", existing: true,
+			args:    func(dir string) []string { return []string{filepath.Join(dir, "nope"), "--prune"} },
+			wantErr: "ingest: %DIR%/nope: no such file or folder"},
+		{name: "not a file or folder",
+			args:    func(dir string) []string { return []string{"/dev/null"} },
+			wantErr: "ingest: /dev/null: not a file or folder"},
+		{name: "empty folder, fresh data dir",
+			args:    func(dir string) []string { return []string{mkdirAll(t, dir, "empty")} },
+			wantOut: "; warning: no manuals in %DIR%/empty"},
+		{name: "emptied folder, --prune", existing: true,
+			args:    func(dir string) []string { return []string{emptyManuals(t, dir), "--prune"} },
+			wantErr: "refusing to prune %DIR%/manuals: it holds no manuals now, and pruning would remove the 1 document ingested from it (unmounted or emptied by mistake?); nothing was changed (add --allow-empty to prune it anyway)"},
+		{name: "emptied folder, --prune --allow-empty", existing: true,
+			args:    func(dir string) []string { return []string{emptyManuals(t, dir), "--prune", "--allow-empty"} },
+			wantOut: "1 removed", changed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, data := t.TempDir(), t.TempDir()
+			idx := filepath.Join(data, "index")
+			if err := os.MkdirAll(filepath.Join(dir, "manuals"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "manuals", "walrus.md"), []byte("# Walrus\n\nDescale the walrus boiler.\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.existing {
+				if _, stderr, err := runCLI(t, "--data-dir", data, "ingest", filepath.Join(dir, "manuals")); err != nil {
+					t.Fatalf("first ingest: %v\n%s", err, stderr)
+				}
+			}
+			current := func() string {
+				b, err := os.ReadFile(filepath.Join(idx, "CURRENT"))
+				if err != nil {
+					return err.Error()
+				}
+				return string(b)
+			}
+			before := current()
+			stdout, stderr, err := runCLI(t, append([]string{"--data-dir", data, "ingest"}, tt.args(dir)...)...)
+			if tt.wantErr != "" {
+				want := strings.ReplaceAll(tt.wantErr, "%DIR%", dir)
+				if err == nil || !strings.Contains(oneLine(err), want) {
+					t.Fatalf("err %v, want one containing %q", err, want)
+				}
+				if oneLine(err) != err.Error() {
+					t.Errorf("error is not one line: %q", err)
+				}
+			} else if want := strings.ReplaceAll(tt.wantOut, "%DIR%", dir); err != nil || !strings.Contains(stdout, want) {
+				t.Fatalf("err %v, stdout %q, want %q\n%s", err, stdout, want, stderr)
+			}
+			switch after := current(); {
+			case !tt.existing:
+				if _, err := os.Stat(idx); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s was created: %v", idx, err)
+				}
+			case tt.changed && after == before:
+				t.Errorf("CURRENT still %q, want a new generation", after)
+			case !tt.changed && after != before:
+				t.Errorf("CURRENT moved from %q to %q", before, after)
+			}
+		})
+	}
+}
+
+func mkdirAll(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// emptyManuals empties dir/manuals, as an unmounted share leaves its mount point.
+func emptyManuals(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "manuals")
+	if err := os.RemoveAll(p); err != nil {
+		t.Fatal(err)
+	}
+	return mkdirAll(t, dir, "manuals")
 }

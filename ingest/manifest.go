@@ -40,7 +40,7 @@ const manifestVersion = 1
 // ReadManifest reads the manifest of an index generation folder; a folder without one
 // (a new index) gives an empty manifest.
 func ReadManifest(dir string) (*Manifest, error) {
-	m := &Manifest{Version: manifestVersion, Docs: map[string]ManifestDoc{}}
+	m := newManifest()
 	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
@@ -55,6 +55,11 @@ func ReadManifest(dir string) (*Manifest, error) {
 		m.Docs = map[string]ManifestDoc{}
 	}
 	return m, nil
+}
+
+// newManifest is the manifest of an empty index.
+func newManifest() *Manifest {
+	return &Manifest{Version: manifestVersion, Docs: map[string]ManifestDoc{}}
 }
 
 // write stores the manifest in dir (a new generation; its commit fsyncs it).

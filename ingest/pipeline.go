@@ -31,8 +31,12 @@ type Options struct {
 	Chunk            ChunkOptions
 	// MaxFileBytes skips larger files without reading them; 0 means DefaultMaxFileBytes.
 	MaxFileBytes int64
-	// Prune removes documents whose file under Paths is gone.
-	Prune bool
+	// Prune removes documents whose file under Paths is gone. A folder in Paths that
+	// holds no manual at all makes Run fail with ErrPruneEmpty when pruning would remove
+	// documents ingested from it (it may be unmounted or emptied by mistake), unless
+	// AllowEmpty is set.
+	Prune      bool
+	AllowEmpty bool
 	// Workers bounds how many files are read and chunked at once; 0 means one per CPU.
 	Workers int
 	Log     *slog.Logger
@@ -54,25 +58,40 @@ type result struct {
 // Run ingests opt.Paths into store in one index update: new and changed manuals get
 // their chunks (replacing old ones), unchanged ones cost a hash, and with Prune vanished
 // ones are removed. Nothing changed means no update at all. Files that cannot be read
-// are logged with a one-line reason and counted; Run fails only when the walk or the
-// index fails, or ctx ends (then nothing of this run is published).
+// are logged with a one-line reason and counted; a folder with no manuals in it is
+// logged as a warning and listed in the summary. Run fails when a path does not exist or
+// is neither a file nor a folder (ErrBadSource), when Prune would empty a source folder
+// that holds no manuals (ErrPruneEmpty), when the walk or the index fails, or when ctx
+// ends; then nothing of this run is published.
 func Run(ctx context.Context, store *index.Store, opt Options) (Summary, error) {
 	start := time.Now()
 	opt = opt.normalized()
 	log := opt.Log
 	var sum Summary
 
-	prev, err := ReadManifest(store.Dir())
-	if err != nil {
-		return sum, err
+	prev := newManifest()
+	if dir := store.Dir(); dir != "" { // "" is a store with no index yet (CreateOnCommit)
+		var err error
+		if prev, err = ReadManifest(dir); err != nil {
+			return sum, err
+		}
 	}
 	w, err := walk(ctx, opt.Paths, opt.MaxFileBytes)
 	if err != nil {
 		return sum, err
 	}
+	if opt.Prune && !opt.AllowEmpty {
+		if err := checkEmptyPrune(w, prev); err != nil {
+			return sum, err
+		}
+	}
 	sum.Ignored = w.ignored
 	for _, s := range w.skips {
 		sum.skip(log, s.Path, s.Reason)
+	}
+	for _, e := range w.empty {
+		sum.Empty = append(sum.Empty, e.path)
+		log.Warn("no manuals in this folder", "folder", e.path, "want", supportedFormats)
 	}
 
 	assignIDs(w.files, prev, opt.Product)
@@ -100,7 +119,7 @@ func Run(ctx context.Context, store *index.Store, opt Options) (Summary, error) 
 		failure = context.Cause(ctx)
 	}
 	if failure == nil && opt.Prune {
-		failure = ap.prune(ctx, w, &sum)
+		failure = ap.prune(ctx, w, opt.AllowEmpty, &sum)
 	}
 	if failure != nil {
 		return sum, failure
@@ -319,10 +338,17 @@ func (a *applier) flush(ctx context.Context) error {
 
 // prune removes documents whose source was under one of this run's roots and is gone:
 // documents from other roots are not this run's business.
-func (a *applier) prune(ctx context.Context, w *walkResult, sum *Summary) error {
+func (a *applier) prune(ctx context.Context, w *walkResult, allowEmpty bool, sum *Summary) error {
 	m := a.prev
 	if a.next != nil {
 		m = a.next
+	}
+	if !allowEmpty {
+		// Again, on the manifest this run updates: another ingest may have committed
+		// documents under an empty root since Run checked.
+		if err := checkEmptyPrune(w, m); err != nil {
+			return err
+		}
 	}
 	var gone []string
 	for _, id := range sortedKeys(m.Docs) {
@@ -376,6 +402,35 @@ func (a *applier) abort() {
 		}
 		a.upd = nil
 	}
+}
+
+// ErrPruneEmpty is what Run's error matches when Prune would remove every document
+// ingested from a folder that now holds no manuals at all. An unmounted network share,
+// a mount point, or a folder emptied by mistake look just like that, so Run refuses;
+// Options.AllowEmpty (ingest --prune --allow-empty) says the folder is meant to be empty.
+var ErrPruneEmpty = errors.New("refusing to prune")
+
+// checkEmptyPrune fails with ErrPruneEmpty when a folder root that holds no manuals has
+// documents in m that pruning would remove.
+func checkEmptyPrune(w *walkResult, m *Manifest) error {
+	var errs []error
+	for _, e := range w.empty {
+		n := 0
+		for _, d := range m.Docs {
+			if underAny(d.Source, []string{e.abs}) {
+				n++
+			}
+		}
+		if n > 0 {
+			what := fmt.Sprintf("all %d documents", n)
+			if n == 1 {
+				what = "the 1 document"
+			}
+			errs = append(errs, fmt.Errorf("%w %s: it holds no manuals now, and pruning would remove %s ingested from it (unmounted or emptied by mistake?)",
+				ErrPruneEmpty, e.path, what))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // underAny reports whether path is one of roots or inside one.

@@ -82,6 +82,8 @@ func TestPruneOnlyWithinRoots(t *testing.T) {
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	writeFile(t, a, "one.md", []byte("# One\n\nThe quokka manual.\n"))
 	bFile := writeFile(t, b, "two.md", []byte("# Two\n\nThe wombat manual.\n"))
+	// b keeps a manual: pruning a folder left with none is refused (TestBadSourceChangesNothing).
+	writeFile(t, b, "three.md", []byte("# Three\n\nThe numbat manual.\n"))
 	s := openStore(t, filepath.Join(dir, "index"))
 	runIngest(t, s, Options{Paths: []string{a, b}})
 	os.Remove(bFile)

@@ -1,6 +1,9 @@
 package ingest
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Summary is what one ingest run did; the CLI prints it (as JSON with --json).
 type Summary struct {
@@ -16,6 +19,8 @@ type Summary struct {
 	// Generation is the index generation this run published; empty when nothing changed.
 	Generation string `json:"generation,omitempty"`
 	Skips      []Skip `json:"skips,omitempty"`
+	// Empty lists the folders given that hold no manuals (a warning, not an error).
+	Empty []string `json:"empty_folders,omitempty"`
 }
 
 // Ingested counts the documents the index now holds from this run's files.
@@ -23,6 +28,10 @@ func (s Summary) Ingested() int { return s.Added + s.Updated + s.Unchanged }
 
 // String is the one-line summary for people.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d added, %d updated, %d unchanged, %d removed; %d chunks written; %d skipped, %d errors; %.1fs",
+	line := fmt.Sprintf("%d added, %d updated, %d unchanged, %d removed; %d chunks written; %d skipped, %d errors; %.1fs",
 		s.Added, s.Updated, s.Unchanged, s.Removed, s.Chunks, s.Skipped, s.Errors, s.Seconds)
+	if len(s.Empty) > 0 {
+		line += "; warning: no manuals in " + strings.Join(s.Empty, ", ")
+	}
+	return line
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"time"
 )
+
+// supportedFormats names the files ingest reads, for messages.
+const supportedFormats = ".md, .html, .txt, .pdf, or one of them .gz"
 
 // candidate is a file the walk found that looks like a manual.
 type candidate struct {
@@ -35,14 +39,55 @@ type walkResult struct {
 	seen    map[string]bool // absolute paths of every manual-looking file met, skipped or not
 	ignored int             // files that are not manuals (other extensions, hidden)
 	roots   []string        // absolute roots, for --prune
+	empty   []emptyRoot     // folder roots holding no manual-looking file
+	met     int             // manual-looking files (and second paths to folders) met so far
+}
+
+// emptyRoot is a folder given to ingest in which the walk met no manual.
+type emptyRoot struct {
+	path string // as given
+	abs  string
+}
+
+// ErrBadSource is what Run's error matches when a path given to ingest does not exist
+// or is neither a file nor a folder. Run checks every path before it reads anything, so
+// such a run changes nothing.
+var ErrBadSource = errors.New("bad ingest source")
+
+// sourceError is one path given to ingest that cannot be ingested at all.
+type sourceError struct{ path, reason string }
+
+func (e *sourceError) Error() string        { return e.path + ": " + e.reason }
+func (e *sourceError) Is(target error) bool { return target == ErrBadSource }
+
+// checkRoots returns an error naming every root that does not exist (a typo, a removed
+// or unmounted folder, a broken symlink) or is neither a file nor a folder (a device, a
+// pipe, a socket), joined.
+func checkRoots(roots []string) error {
+	var errs []error
+	for _, root := range roots {
+		root = filepath.Clean(root)
+		fi, err := os.Stat(root)
+		switch {
+		case err != nil:
+			errs = append(errs, &sourceError{root, statReason(root, err)})
+		case !fi.IsDir() && !fi.Mode().IsRegular():
+			errs = append(errs, &sourceError{root, fmt.Sprintf("not a file or folder (%s)", fileKind(fi.Mode()))})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // walk lists the manuals under roots, following symlinks (manual folders are often
 // assembled from links) while detecting loops and second paths to one file by device and
 // inode: every file is ingested once. Files over maxBytes are skipped from their size
 // alone, without reading them. It walks with an explicit stack, so deep trees cost no
-// recursion.
+// recursion. A root that is missing or neither file nor folder fails the walk before
+// anything is read (see checkRoots).
 func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, error) {
+	if err := checkRoots(roots); err != nil {
+		return nil, err
+	}
 	w := &walkResult{seen: map[string]bool{}}
 	dirs := map[fileID]string{}
 	files := map[fileID]string{}
@@ -54,15 +99,15 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 		}
 		w.roots = append(w.roots, abs)
 		fi, err := os.Stat(root)
-		if err != nil {
-			w.skips = append(w.skips, Skip{root, statReason(root, err)})
-			continue
+		if err != nil { // gone since checkRoots
+			return nil, &sourceError{root, statReason(root, err)}
 		}
 		base := filepath.Dir(abs)
 		if !fi.IsDir() {
 			w.file(root, abs, base, fi, files, maxBytes, true)
 			continue
 		}
+		met := w.met
 		stack := []string{root}
 		for len(stack) > 0 {
 			if err := ctx.Err(); err != nil {
@@ -78,6 +123,7 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 			id := idOf(dfi, dir)
 			if first, ok := dirs[id]; ok {
 				w.skips = append(w.skips, Skip{dir, fmt.Sprintf("same folder as %s (symlink loop or second path), walked once", first)})
+				w.met++ // its manuals, if any, were met by the first path
 				continue
 			}
 			dirs[id] = dir
@@ -114,6 +160,9 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 				stack = append(stack, sub[i])
 			}
 		}
+		if w.met == met {
+			w.empty = append(w.empty, emptyRoot{path: root, abs: abs})
+		}
 	}
 	return w, nil
 }
@@ -124,12 +173,13 @@ func (w *walkResult) file(p, abs, base string, fi fs.FileInfo, files map[fileID]
 	f, gz := Detect(p)
 	if f == FormatUnknown {
 		if explicit {
-			w.skips = append(w.skips, Skip{p, "unsupported file type (want .md, .html, .txt, .pdf, or one of them .gz)"})
+			w.skips = append(w.skips, Skip{p, "unsupported file type (want " + supportedFormats + ")"})
 		} else {
 			w.ignored++
 		}
 		return
 	}
+	w.met++
 	w.seen[abs] = true
 	if !fi.Mode().IsRegular() {
 		w.skips = append(w.skips, Skip{p, fmt.Sprintf("not a regular file (%s)", fileKind(fi.Mode()))})
