@@ -2,6 +2,7 @@ package inference
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"manualbot/inference/testmodel"
@@ -60,13 +61,17 @@ func BenchmarkPrefill135M(b *testing.B) {
 	}
 	b.ResetTimer()
 	var total float64
+	fastest := math.Inf(1)
 	for range b.N {
 		res, err := m.Generate(ctx, req, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		total += res.Prefill.Seconds()
+		fastest = min(fastest, res.Prefill.Seconds())
 	}
 	b.ReportMetric(256*float64(b.N)/total, "tokens/s")
 	b.ReportMetric(total/float64(b.N), "ttft_s")
+	// The fastest run is the one least disturbed by other work on a shared 2-core machine.
+	b.ReportMetric(fastest, "min_ttft_s")
 }

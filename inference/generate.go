@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -134,11 +132,7 @@ func (m *Model) Generate(ctx context.Context, req GenerateRequest, onToken func(
 		tok[i] = int32(id)
 	}
 	t0 := time.Now()
-	caches, err := m.emptyCaches(capacity)
-	if err != nil {
-		return nil, err
-	}
-	logits, caches, err := m.step(modePrefill, st, tok, 0, n-1, caches)
+	logits, caches, err := m.prefill(st, tok, n-1, capacity)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +166,7 @@ func (m *Model) Generate(ctx context.Context, req GenerateRequest, onToken func(
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("generation interrupted after %d tokens: %w", len(res.IDs), err)
 		}
-		logits, caches, err = m.step(modeStep, st, []int32{int32(id)}, n+len(res.IDs)-1, 0, caches)
+		logits, caches, err = m.step(st, []int32{int32(id)}, n+len(res.IDs)-1, 0, caches)
 		if err != nil {
 			return res, err
 		}
@@ -188,32 +182,33 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-// emptyCaches makes zeroed caches for every layer: K [kvHeads, capacity, headDim] and V
-// transposed, [kvHeads, headDim, capacity] (see graphSpec.build for why).
-func (m *Model) emptyCaches(capacity int) ([]*tensors.Tensor, error) {
-	kShape := shapes.Make(dtypes.Float32, m.cfg.NumKVHeads, capacity, m.cfg.HeadDim)
-	vShape := shapes.Make(dtypes.Float32, m.cfg.NumKVHeads, m.cfg.HeadDim, capacity)
-	out := make([]*tensors.Tensor, 2*m.cfg.NumLayers)
-	for i := range m.cfg.NumLayers {
-		out[2*i] = tensors.FromShape(kShape)
-		out[2*i+1] = tensors.FromShape(vShape)
-	}
-	return out, nil
+// prefill runs a padded prompt from position 0 and returns row last's logits and new
+// caches of the given capacity: K [kvHeads, capacity, headDim] and V transposed,
+// [kvHeads, headDim, capacity] (see graphSpec.build for why).
+func (m *Model) prefill(st *weightState, tokens []int32, last, capacity int) ([]float32, []*tensors.Tensor, error) {
+	marker := make([]int8, capacity) // only its shape matters
+	return m.forwardStep(modePrefill, st, tokens, 0, last, marker)
 }
 
 // step runs tokens at positions start.. against the caches (which it consumes: their
 // buffers are donated so the backend updates them in place) and returns row last's
-// logits and the updated caches. mode is modeStep, or modePrefill when start is 0.
-func (m *Model) step(mode graphMode, st *weightState, tokens []int32, start, last int, caches []*tensors.Tensor) ([]float32, []*tensors.Tensor, error) {
-	lead := make([]any, 0, numStepScalars+len(caches))
-	lead = append(lead, tokens, int32(start), int32(last))
+// logits and the updated caches.
+func (m *Model) step(st *weightState, tokens []int32, start, last int, caches []*tensors.Tensor) ([]float32, []*tensors.Tensor, error) {
+	args := make([]any, 0, len(caches))
 	for _, c := range caches {
 		d, err := graph.DonateTensorBuffer(c, m.backend, 0)
 		if err != nil {
 			return nil, nil, fmt.Errorf("kv cache: %w", err)
 		}
-		lead = append(lead, d)
+		args = append(args, d)
 	}
+	return m.forwardStep(modeStep, st, tokens, start, last, args...)
+}
+
+// forwardStep runs a step or prefill graph and splits its outputs into row last's logits
+// and the caches.
+func (m *Model) forwardStep(mode graphMode, st *weightState, tokens []int32, start, last int, caches ...any) ([]float32, []*tensors.Tensor, error) {
+	lead := append([]any{tokens, int32(start), int32(last)}, caches...)
 	out, err := m.run(mode, st, lead...)
 	if err != nil {
 		return nil, nil, err

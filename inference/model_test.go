@@ -195,6 +195,35 @@ func TestKVCacheMatchesFullForward(t *testing.T) {
 	}
 }
 
+// TestLongSequencesMatchReference covers what the 21 shared test ids cannot: forwards
+// longer than causalBlockRows, whose attention runs in query-row blocks (attention.go),
+// with a last block shorter than the others (full forward of 150) and a prefill padded
+// to a bucket of 256 with 126 padding rows.
+func TestLongSequencesMatchReference(t *testing.T) {
+	ids := make([]int, 150)
+	for i := range ids {
+		ids[i] = (i*37 + 11) % 97
+	}
+	all := variants()
+	for _, i := range []int{0, 2, 3} { // llama-gqa2, gqa-ratio4, qwen2-bias
+		v := all[i]
+		t.Run(v.name, func(t *testing.T) {
+			dir := writeModel(t, v.cfg, int64(i+1))
+			m := loadModel(t, dir)
+			full, err := m.Logits(context.Background(), ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(t, full, loadRef(t, dir).forward(ids)); d > tol {
+				t.Fatalf("full forward of %d tokens differs from the plain-Go reference by %g", len(ids), d)
+			}
+			if d := maxDiff(t, stepLogits(t, m, ids, 130), full[129:]); d > tol {
+				t.Fatalf("prefill of 130 then decode differs from the full forward by %g", d)
+			}
+		})
+	}
+}
+
 // stepLogits prefills ids[:prompt] and decodes the rest one token at a time, returning
 // the logits after the prompt and after each decoded token.
 func stepLogits(t testing.TB, m *Model, ids []int, prompt int) [][]float32 {
@@ -202,21 +231,17 @@ func stepLogits(t testing.TB, m *Model, ids []int, prompt int) [][]float32 {
 	st := m.state.Load()
 	padded := bucket(prompt, 16, m.maxCtx)
 	capacity := max(bucket(len(ids), 64, m.maxCtx), padded)
-	caches, err := m.emptyCaches(capacity)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tok := make([]int32, padded)
 	for i := range prompt {
 		tok[i] = int32(ids[i])
 	}
-	logits, caches, err := m.step(modePrefill, st, tok, 0, prompt-1, caches)
+	logits, caches, err := m.prefill(st, tok, prompt-1, capacity)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := [][]float32{logits}
 	for pos := prompt; pos < len(ids); pos++ {
-		logits, caches, err = m.step(modeStep, st, []int32{int32(ids[pos])}, pos, 0, caches)
+		logits, caches, err = m.step(st, []int32{int32(ids[pos])}, pos, 0, caches)
 		if err != nil {
 			t.Fatal(err)
 		}
