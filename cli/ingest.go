@@ -21,6 +21,9 @@ func newIngestCmd(app *App) *cobra.Command {
 			"chunks and index them in one atomic update. Re-ingesting is incremental: unchanged\n" +
 			"manuals are left alone, changed ones replaced, and with --prune those whose file is\n" +
 			"gone are removed. Files that cannot be read are skipped with a reason in the log.\n\n" +
+			"A file is one manual in the index, under one product: ingesting it again with another\n" +
+			"--product moves it there (its chunks are relabelled, keeping their ids) instead of\n" +
+			"indexing a second copy, and a second copy left by an older manualbot is removed.\n\n" +
 			"A PATH that does not exist, or is neither a file nor a folder, is an error and nothing\n" +
 			"is changed. A folder with no manuals in it is a warning: the run succeeds and leaves\n" +
 			"the index as it was (a first ingest creates no index). With --prune, such a folder\n" +
@@ -85,7 +88,7 @@ func newIngestCmd(app *App) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.String("product", "", "label every chunk with this product (config ingest.product)")
+	f.String("product", "", "label every chunk with this product (config ingest.product); manuals ingested before under another product move to this one")
 	f.String("version", "", "label every chunk with this product version (config ingest.version)")
 	f.BoolVar(&prune, "prune", false, "remove documents whose file under PATH is gone")
 	f.BoolVar(&allowEmpty, "allow-empty", false, "with --prune, let a PATH folder that holds no manuals lose all its documents")

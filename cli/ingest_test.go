@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,4 +177,61 @@ func emptyManuals(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return mkdirAll(t, dir, "manuals")
+}
+
+// TestIngestRelabel: ingesting the example manuals again under another --product moves
+// them there (one copy, the same chunk ids), as a user correcting a label expects.
+func TestIngestRelabel(t *testing.T) {
+	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
+	data := t.TempDir()
+	manuals := filepath.Join(testutil.RepoRoot(t), "examples", "manuals")
+	search := func(t *testing.T) (products map[string]int, chunks []string) {
+		t.Helper()
+		stdout, stderr, err := runCLI(t, "--data-dir", data, "search", "descale limescale heating", "-k", "50", "--json")
+		if err != nil {
+			t.Fatalf("search: %v\n%s", err, stderr)
+		}
+		var res searchJSON
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatal(err)
+		}
+		products = map[string]int{}
+		for _, h := range res.Hits {
+			products[h.Product]++
+			chunks = append(chunks, h.ChunkID)
+		}
+		slices.Sort(chunks)
+		return products, chunks
+	}
+	_, _, err := runCLI(t, "--data-dir", data, "ingest", manuals, "--product", "brewmaster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, firstChunks := search(t)
+	n := first["brewmaster"]
+	if n == 0 || len(first) != 1 {
+		t.Fatalf("first ingest: hits by product %v", first)
+	}
+	tests := []struct {
+		name, product, wantOut string
+	}{
+		{"relabel", "brewmaster-3000", "0 added, 3 updated, 0 unchanged, 0 removed"},
+		{"same label again", "brewmaster-3000", "0 added, 0 updated, 3 unchanged, 0 removed"},
+		{"back", "brewmaster", "0 added, 3 updated, 0 unchanged, 0 removed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, err := runCLI(t, "--data-dir", data, "ingest", manuals, "--product", tt.product)
+			if err != nil || !strings.Contains(stdout, tt.wantOut) {
+				t.Fatalf("err %v, stdout %q, want %q\n%s", err, stdout, tt.wantOut, stderr)
+			}
+			products, chunks := search(t)
+			if want := map[string]int{tt.product: n}; !maps.Equal(products, want) {
+				t.Errorf("hits by product %v, want %v (one copy, under the new product)", products, want)
+			}
+			if !slices.Equal(chunks, firstChunks) {
+				t.Errorf("chunk ids %v, want the first ingest's %v", chunks, firstChunks)
+			}
+		})
+	}
 }

@@ -42,7 +42,7 @@ func TestKilledIngestKeepsLastIndex(t *testing.T) {
 	if out, err := ingestCmd(first, "first").CombinedOutput(); err != nil {
 		t.Fatalf("first ingest: %v\n%s", err, out)
 	}
-	committed := count(t, filepath.Join(data, "index"))
+	base := inspect(t, filepath.Join(data, "index"))
 
 	big := filepath.Join(tmp, "big")
 	for i := range 1500 {
@@ -52,11 +52,15 @@ func TestKilledIngestKeepsLastIndex(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 1))
 	t.Logf("kill moments from seed %d", seed)
-	// Each killed run labels the corpus with a new product, so each is a full ingest
-	// (new doc ids) rather than a no-op after an earlier run got to commit.
-	var deltas []uint64
+	// Each killed run labels the corpus with a new product, so each is a full ingest:
+	// every manual is re-chunked, and relabelled if an earlier run got to commit. A kill
+	// leaves the corpus all under the last committed product (or absent) or all under the
+	// killed run's, never some of each, never two copies.
+	var committed string // the corpus's product in the last committed index, "" while absent
+	var corpusChunks []int
 	for k := range 3 {
-		cmd := ingestCmd(big, fmt.Sprintf("killed%d", k))
+		product := fmt.Sprintf("killed%d", k)
+		cmd := ingestCmd(big, product)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -64,32 +68,64 @@ func TestKilledIngestKeepsLastIndex(t *testing.T) {
 		time.Sleep(wait)
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		n := count(t, filepath.Join(data, "index"))
-		t.Logf("kill %d after %s: index answers with %d chunks (%d before)", k+1, wait, n, committed)
-		deltas = append(deltas, n-committed)
-		committed = n
-	}
-	if out, err := ingestCmd(big, "final").CombinedOutput(); err != nil {
-		t.Fatalf("rerun after kills: %v\n%s", err, out)
-	}
-	corpus := count(t, filepath.Join(data, "index")) - committed
-	if corpus == 0 {
-		t.Fatal("rerun did not add the corpus")
-	}
-	for k, d := range deltas {
-		if d != 0 && d != corpus {
-			t.Errorf("kill %d left %d new chunks visible, want 0 (killed before commit) or %d (after)", k+1, d, corpus)
+		st := inspect(t, filepath.Join(data, "index"))
+		t.Logf("kill %d after %s: %d chunks by product %v", k+1, wait, st.chunks, st.products)
+		corpus := st.without(base)
+		switch {
+		case len(corpus.products) == 0 && committed == "":
+		case len(corpus.products) == 1 && corpus.products[committed] > 0:
+		case len(corpus.products) == 1 && corpus.products[product] > 0:
+			committed = product
+		default:
+			t.Fatalf("kill %d: the corpus is under %v, want all of it under %q (killed before its commit) or %q (after)",
+				k+1, corpus.products, committed, product)
+		}
+		if committed != "" {
+			corpusChunks = append(corpusChunks, corpus.products[committed])
 		}
 	}
 	out, err := ingestCmd(big, "final").CombinedOutput()
+	if err != nil {
+		t.Fatalf("rerun after kills: %v\n%s", err, out)
+	}
+	final := inspect(t, filepath.Join(data, "index"))
+	corpus := final.without(base)
+	if len(corpus.products) != 1 || corpus.products["final"] == 0 || corpus.docs != 1500 {
+		t.Fatalf("rerun left the corpus as %d documents under %v, want 1500 under \"final\" only", corpus.docs, corpus.products)
+	}
+	for k, n := range corpusChunks {
+		if n != corpus.products["final"] {
+			t.Errorf("a committed killed run (check %d) left %d corpus chunks, the full corpus is %d", k+1, n, corpus.products["final"])
+		}
+	}
+	out, err = ingestCmd(big, "final").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "1500 unchanged") {
 		t.Fatalf("another run should change nothing: %v\n%s", err, out)
 	}
 }
 
-// count opens the index read-only, checks it answers for the first corpus, and counts
-// its chunks.
-func count(t *testing.T, dir string) uint64 {
+// indexState is what a kill may have changed: chunks in the index by product (from the
+// index itself) and documents (from the ingest manifest).
+type indexState struct {
+	chunks   uint64
+	docs     int
+	products map[string]int
+}
+
+// without is s less the chunks and documents of base, by product.
+func (s indexState) without(base indexState) indexState {
+	out := indexState{chunks: s.chunks - base.chunks, docs: s.docs - base.docs, products: map[string]int{}}
+	for p, n := range s.products {
+		if n -= base.products[p]; n != 0 {
+			out.products[p] = n
+		}
+	}
+	return out
+}
+
+// inspect opens the index read-only, checks it answers for the first corpus and that
+// its manifest describes its chunks exactly, and returns its state.
+func inspect(t *testing.T, dir string) indexState {
 	t.Helper()
 	ctx := context.Background()
 	s, err := index.OpenReadOnly(ctx, dir, index.WithLogger(quietLog()))
@@ -101,7 +137,7 @@ func count(t *testing.T, dir string) uint64 {
 	if err != nil || len(hits) != 3 {
 		t.Fatalf("search after kill: %v, %d hits", err, len(hits))
 	}
-	n, err := s.Count(ctx)
+	st, err := s.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +145,17 @@ func count(t *testing.T, dir string) uint64 {
 	if err != nil {
 		t.Fatalf("manifest after kill: %v", err)
 	}
-	chunks := 0
+	got := indexState{chunks: st.Chunks, docs: st.Docs, products: map[string]int{}}
+	for _, f := range st.Products {
+		got.products[f.Value] = f.Chunks
+	}
+	want := map[string]int{}
 	for d := range maps.Values(m.Docs) {
-		chunks += d.Chunks
+		want[d.Product] += d.Chunks
 	}
-	if uint64(chunks) != n {
-		t.Fatalf("manifest says %d chunks, index holds %d", chunks, n)
+	if !maps.Equal(got.products, want) || len(m.Docs) != st.Docs {
+		t.Fatalf("index holds %d documents, chunks by product %v; its manifest says %d documents, %v",
+			st.Docs, got.products, len(m.Docs), want)
 	}
-	return n
+	return got
 }

@@ -292,16 +292,19 @@ func (a *applier) apply(ctx context.Context, r result, sum *Summary) error {
 		return nil
 	case r.unchanged:
 		sum.Unchanged++
-		return nil
+		return a.dropStale(ctx, r, sum)
 	}
 	if err := a.begin(ctx); err != nil {
 		return err
 	}
-	if _, ok := a.next.Docs[r.id]; ok {
+	if old, ok := a.next.Docs[r.id]; ok {
 		if err := a.upd.DeleteDoc(ctx, r.id); err != nil {
 			return fmt.Errorf("replace %s: %w", r.c.path, err)
 		}
 		sum.Updated++
+		if p := r.chunks[0].Product; old.Product != p {
+			a.log.Info("moved to another product", "file", r.c.path, "doc", r.id, "from", old.Product, "to", p)
+		}
 	} else {
 		sum.Added++
 	}
@@ -316,6 +319,33 @@ func (a *applier) apply(ctx context.Context, r result, sum *Summary) error {
 		Hash: r.hash, Source: r.c.abs, Title: r.title, Format: r.c.format.String(),
 		Chunks: len(r.chunks), Product: r.chunks[0].Product, Version: r.chunks[0].Version,
 		Size: r.c.size, MTime: r.c.mtime,
+	}
+	return a.dropStale(ctx, r, sum)
+}
+
+// dropStale removes the other documents the index holds for r's file, now that the file
+// is one document under this run's product: second copies that an ingest under another
+// --product made before it relabelled instead.
+func (a *applier) dropStale(ctx context.Context, r result, sum *Summary) error {
+	for _, id := range r.c.stale {
+		m := a.prev
+		if a.next != nil {
+			m = a.next
+		}
+		old, ok := m.Docs[id]
+		if !ok {
+			continue
+		}
+		if err := a.begin(ctx); err != nil {
+			return err
+		}
+		if err := a.upd.DeleteDoc(ctx, id); err != nil {
+			return fmt.Errorf("remove second copy of %s: %w", r.c.path, err)
+		}
+		delete(a.next.Docs, id)
+		sum.Removed++
+		a.log.Info("removed a second copy under another product", "file", r.c.path, "doc", id,
+			"product", old.Product, "kept", r.id)
 	}
 	return nil
 }

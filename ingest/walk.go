@@ -24,6 +24,9 @@ type candidate struct {
 	gz     bool
 	size   int64
 	mtime  time.Time
+	// stale are the manifest's other documents for this file (second copies under other
+	// products, from before relabelling): removed once the file is ingested.
+	stale []string
 }
 
 // Skip is a file or folder left out, with why.
