@@ -29,7 +29,7 @@ func newIngestCmd(app *App) *cobra.Command {
 			"the index as it was (a first ingest creates no index). With --prune, such a folder\n" +
 			"would lose every manual ingested from it; an unmounted or emptied folder looks the\n" +
 			"same, so ingest refuses unless --allow-empty is given too. To drop the manuals of a\n" +
-			"folder that is gone, prune from its parent folder.",
+			"folder you deleted, make it again, empty, and ingest it with --prune --allow-empty.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			cfg := app.Config
