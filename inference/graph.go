@@ -82,7 +82,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	off += len(lay.specs)
 	headIn := inputs[off : off+len(s.headRows)]
 	loraIn := inputs[off+len(s.headRows):]
-	// delta maps a weight index to its LoRA factors (A [r,in], B [out,r], B pre-scaled).
+	// delta maps a weight index to its LoRA factors (A [r,in], Bᵀ [r,out], B pre-scaled).
 	delta := make(map[int][2]*Node, len(s.loras))
 	for i, slot := range s.loras {
 		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
@@ -91,7 +91,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		y := project(x, weights[w])
 		if ab, ok := delta[w]; ok {
 			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
-			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{1}, nil))
+			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
 		}
 		return y
 	}
