@@ -159,7 +159,7 @@ func (m *Model) unfused(mods []preparedLoRA) (*weightState, error) {
 			return nil, err
 		}
 		b, err := m.newWeight(weightSpec{Name: name + ".lora_B^T", Shape: []int{p.lora.Rank, p.out}},
-			func(dst []float32) error { transposeInto(dst, scaledB(p.lora), p.out, p.lora.Rank); return nil })
+			func(dst []float32) error { scaledBT(dst, p.lora, p.out); return nil })
 		if err != nil {
 			return nil, err
 		}
@@ -170,11 +170,14 @@ func (m *Model) unfused(mods []preparedLoRA) (*weightState, error) {
 	return st, nil
 }
 
-// transposeInto writes the transpose of src [rows, cols] into dst [cols, rows].
-func transposeInto(dst, src []float32, rows, cols int) {
-	for i := range rows {
-		for j := range cols {
-			dst[j*rows+i] = src[i*cols+j]
+// scaledBT writes (Scale·B)ᵀ [r, out] into dst, a row at a time: the reads stride
+// through B's rows, which stay in cache from one row of dst to the next.
+func scaledBT(dst []float32, l LoRA, out int) {
+	r := l.Rank
+	for j := range r {
+		row := dst[j*out : (j+1)*out]
+		for i := range row {
+			row[i] = l.B[i*r+j] * l.Scale
 		}
 	}
 }
