@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,9 +57,9 @@ func newTuneFixture(t *testing.T) tuneFixture {
 	}
 	noise := &Adapter{Name: "noise", Config: helpful.Config, Modules: map[string]*Factors{}}
 	rng := rand.New(rand.NewPCG(9, 9))
-	for name, f := range helpful.Modules {
-		g := *f
-		g.A, g.B = make([]float32, len(f.A)), make([]float32, len(f.B))
+	for _, name := range slices.Sorted(maps.Keys(helpful.Modules)) { // map order would make the noise differ per run
+		g := *helpful.Modules[name]
+		g.A, g.B = make([]float32, len(g.A)), make([]float32, len(g.B))
 		for i := range g.A {
 			g.A[i] = float32(rng.NormFloat64() * noiseStd)
 		}
