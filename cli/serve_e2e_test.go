@@ -53,15 +53,7 @@ func TestServeRealPipeline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, app, app.servePipeline) }()
-	slack.WaitFor(30*time.Second, "serve to listen", func() bool {
-		resp, err := http.Get("http://" + listen + "/healthz")
-		if err != nil {
-			time.Sleep(20 * time.Millisecond)
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitServing(t, listen, done, 30*time.Second)
 	events := "http://" + listen + bot.EventsPath
 	// ask posts a mention and returns the bot's last reply once final: a question's answer
 	// ends with feedback buttons (an actions block), an admin reply is final at once.

@@ -43,6 +43,32 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+// waitServing polls serve's /healthz on listen until it answers 200, failing the test
+// with serve's own error if it stops first. (fakeslack's WaitFor wakes only on Slack
+// traffic, and serve makes none between auth.test and listening.)
+func waitServing(t *testing.T, listen string, done <-chan error, timeout time.Duration) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped before it listened: %v", err)
+		default:
+		}
+		if resp, err := client.Get("http://" + listen + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer /healthz on %s within %s", listen, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // `serve` in HTTP mode, configured from the environment as a deployment would be,
 // answers a signed mention in its thread and stops cleanly when its context ends.
 func TestServeAnswersOverHTTP(t *testing.T) {
@@ -74,15 +100,7 @@ func TestServeAnswersOverHTTP(t *testing.T) {
 		})
 	}()
 	events := "http://" + listen + bot.EventsPath
-	slack.WaitFor(15*time.Second, "serve to listen", func() bool {
-		resp, err := http.Get("http://" + listen + "/healthz")
-		if err != nil {
-			time.Sleep(10 * time.Millisecond)
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitServing(t, listen, done, 15*time.Second)
 	ts := slack.UserMessage("C1", "UALICE", "<@UBOT> reset?", "")
 	req := fakeslack.EventRequest(events, fakeslack.Callback("Ev1", fakeslack.Mention("C1", "UALICE", "<@UBOT> reset?", ts, "")),
 		fakeslack.SigningSecret, time.Now())
