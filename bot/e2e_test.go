@@ -480,12 +480,22 @@ func TestFeedbackRecorded(t *testing.T) {
 func TestHealthAndMetrics(t *testing.T) {
 	h := start(t, "http", nil)
 	h.waitFinal(channel, h.mention(someone, "reset?", ""))
-	resp, err := http.Get(h.metrics + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	scrape := func() string {
+		resp, err := http.Get(h.metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	// The answer's metrics are recorded just after its final post, which the test may see
+	// first: scrape until they are there, as Prometheus would on its next scrape.
+	body := scrape()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(body, "manualbot_answer_seconds_count 1") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		body = scrape()
+	}
 	for _, want := range []string{
 		"manualbot_questions_total 1",
 		`manualbot_adapter_in_use{adapter="pumps-v1"} 1`,
@@ -495,7 +505,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		`manualbot_slack_events_total{outcome="accepted",type="app_mention"} 1`,
 		"go_goroutines",
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
