@@ -6,21 +6,24 @@ import (
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 )
 
 // Search returns the K passages best matching q.Text (BM25 over body, title and
 // section), best first, filtered by q's product, version and document when set.
 func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
-	req, err := searchRequest(q)
-	if err != nil {
-		return nil, err
-	}
 	g, err := s.acquire()
 	if err != nil {
 		return nil, err
 	}
 	defer s.release(g)
+	req, err := searchRequest(q, g.idx.Mapping().AnalyzerNamed(en.AnalyzerName))
+	if err != nil {
+		return nil, err
+	}
 	res, err := g.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", q.Text, err)
@@ -38,9 +41,9 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 }
 
 // searchRequest builds the Bleve request for q: a disjunction of analysed match queries
-// (fuzzy when asked: FuzzyQuery itself is not analysed), filters that do not score, the
+// (the body's typo-tolerant when asked, see bodyQuery), filters that do not score, the
 // stored fields that rebuild a Chunk, and the body's hit locations for snippets.
-func searchRequest(q Query) (*bleve.SearchRequest, error) {
+func searchRequest(q Query, body analysis.Analyzer) (*bleve.SearchRequest, error) {
 	text := strings.TrimSpace(q.Text)
 	if text == "" {
 		return nil, ErrEmptyQuery
@@ -59,14 +62,15 @@ func searchRequest(q Query) (*bleve.SearchRequest, error) {
 		name  string
 		boost float64
 	}{{fBody, boostBody}, {fTitle, boostTitle}, {fSection, boostSection}} {
-		mq := query.NewMatchQuery(text)
-		mq.SetField(f.name)
-		mq.SetBoost(f.boost)
 		// Typos are matched in the body only: fuzzy expansion is most of a query's cost
 		// (half the p50 over 20k chunks), and titles and headings repeat body words.
 		if q.Fuzziness > 0 && f.name == fBody {
-			mq.SetFuzziness(q.Fuzziness)
+			match.AddQuery(bodyQuery(text, q.Fuzziness, body))
+			continue
 		}
+		mq := query.NewMatchQuery(text)
+		mq.SetField(f.name)
+		mq.SetBoost(f.boost)
 		match.AddQuery(mq)
 	}
 
@@ -92,4 +96,38 @@ func searchRequest(q Query) (*bleve.SearchRequest, error) {
 	req.Fields = storedFields()
 	req.IncludeLocations = true
 	return req, nil
+}
+
+// bodyQuery is the body's match query with typo tolerance scaled to each analysed term's
+// length, as Elasticsearch's AUTO fuzziness does, capped at maxEdits: terms of up to 2
+// bytes match exactly, up to 5 within one edit, longer ones within two. One edit on a
+// one- or two-letter term matches most short words in a manual, which is both noise in
+// the results and most of a fuzzy query's cost. Otherwise it is what a MatchQuery with
+// fuzziness builds: one query per term, any of which may match.
+func bodyQuery(text string, maxEdits int, analyzer analysis.Analyzer) query.Query {
+	var terms []query.Query
+	for _, tok := range analyzer.Analyze([]byte(text)) {
+		term := string(tok.Term)
+		var tq query.Query
+		if edits := min(maxEdits, searcher.GetAutoFuzziness(term)); edits > 0 {
+			fq := query.NewFuzzyQuery(term)
+			fq.SetFuzziness(edits)
+			fq.SetField(fBody)
+			fq.SetBoost(boostBody)
+			tq = fq
+		} else {
+			t := query.NewTermQuery(term)
+			t.SetField(fBody)
+			t.SetBoost(boostBody)
+			tq = t
+		}
+		terms = append(terms, tq)
+	}
+	if len(terms) == 0 {
+		return query.NewMatchNoneQuery()
+	}
+	dq := query.NewDisjunctionQuery(terms)
+	dq.SetMin(1)
+	dq.SetBoost(boostBody)
+	return dq
 }

@@ -92,11 +92,17 @@ func TestSearchRejectsBadQueries(t *testing.T) {
 func TestFuzzinessFindsTypos(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	put(t, s, manual()...)
+	put(t, s, Chunk{ID: "pool#0", DocID: "pool", Title: "pool guide", Text: "Keep the pH of the water between 7.2 and 7.6."})
 	tests := []struct {
 		text      string
 		fuzziness int
 		wantHits  bool
 	}{
+		// Edits scale with the term's length (bodyQuery): none on two letters, where one
+		// edit would match most short words ("pk" is one edit from "ph"), one up to five.
+		{"pk", 1, false},
+		{"ph", 1, true},
+		{"rset", 2, true},
 		// The English stemmer alone already maps this typo onto "installation"'s stem.
 		{"instalation", 0, true},
 		{"instalation", 1, true},
