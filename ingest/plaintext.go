@@ -39,12 +39,14 @@ var dotLeaders = regexp.MustCompile(`(\. ?){4,}\s*([0-9ivxlc]+)?(\s|$)`)
 // capitalised line numbered "3.2" after a blank line is a heading of level 2 (the count
 // of numbers). Paragraphs are runs of non-blank lines. With squash, runs of spaces inside
 // a line are collapsed (pdftotext -layout pads lines to justify them). The title is the
-// first line of the text when it is short.
+// first line of the text when it is short. A text that starts with NAME is a rendered man
+// page: its headings are man's (see manHeading) and its title is the NAME line.
 func parsePlain(pages []page, squash bool) *Document {
 	doc := &Document{}
 	var hs headingStack
 	var para []string
 	paraPage := 0
+	man, manTitle := false, false
 	flush := func() {
 		if len(para) > 0 {
 			doc.addBlock(strings.Join(para, "\n"), paraPage)
@@ -55,7 +57,8 @@ func parsePlain(pages []page, squash bool) *Document {
 		lines := strings.Split(strings.ReplaceAll(pg.text, "\r\n", "\n"), "\n")
 		prevBlank := true
 		for i := 0; i < len(lines); i++ {
-			line := strings.TrimRight(lines[i], " \t\r")
+			raw := strings.TrimRight(lines[i], " \t\r")
+			line := raw
 			if squash {
 				line = strings.Join(strings.Fields(line), " ")
 			}
@@ -68,6 +71,22 @@ func parsePlain(pages []page, squash bool) *Document {
 				flush()
 				prevBlank = true
 				continue
+			}
+			if !man && doc.Title == "" && len(doc.Sections) == 0 && len(para) == 0 && raw == "NAME" {
+				man, manTitle = true, true
+			}
+			if man { // man indents body text, so a heading needs no blank line before it
+				if level, title := manHeading(raw); level > 0 {
+					flush()
+					doc.startSection(hs.push(level, title))
+					continue
+				}
+			}
+			if man && !squash { // man indents body text by 7: drop that, keep deeper indents
+				line = line[min(manIndent, len(line)-len(strings.TrimLeft(line, " "))):]
+			}
+			if manTitle {
+				doc.Title, manTitle = strings.TrimSpace(line), false // "bash − GNU Bourne-Again SHell"
 			}
 			if doc.Title == "" && len(doc.Sections) == 0 && len(para) == 0 {
 				if t := strings.TrimSpace(line); utf8.RuneCountInString(t) <= 100 {
@@ -102,6 +121,29 @@ func parsePlain(pages []page, squash bool) *Document {
 		flush() // a block never spans pages, so its page is exact
 	}
 	return doc
+}
+
+// manSection and manSubsection are man's .SH and .SS headings as man and groff lay them
+// out: an upper-case line at the margin ("SHELL GRAMMAR"), a short line indented three
+// spaces ("   Pipelines"); body text is indented further.
+var (
+	manSection    = regexp.MustCompile(`^[A-Z][A-Z0-9 ,/&'-]{1,48}$`)
+	manSubsection = regexp.MustCompile(`^   [A-Z][A-Za-z0-9 ,/&'-]{0,48}$`)
+)
+
+// manIndent is the indentation of a man page's body text.
+const manIndent = 7
+
+// manHeading returns the level (1 for .SH, 2 for .SS) and title of a rendered man page's
+// heading line, or 0.
+func manHeading(raw string) (int, string) {
+	switch {
+	case manSection.MatchString(raw):
+		return 1, raw
+	case manSubsection.MatchString(raw) && !strings.HasSuffix(raw, "."):
+		return 2, strings.TrimSpace(raw)
+	}
+	return 0, ""
 }
 
 // underlineLevel returns 1 for a short line underlined with '=', 2 with '-', 3 with '~' or

@@ -75,6 +75,14 @@ moves water.</p><h2>Setup</h2><p>Open the valve.</p><pre>line one
 				"Pump Manual > 3.2 Priming The Pump: Fill it first. | 1. do this."},
 		},
 		{
+			name: "text man page (man | col -b)", file: "pump.1.txt",
+			src: "NAME\n       pumpctl - control the pump\nSYNOPSIS\n       pumpctl [options]\nDESCRIPTION\n" +
+				"       pumpctl starts the pump.\n   Priming\n       Fill it first.\n       PATH is searched.\nSEE ALSO\n       valve(1)\n",
+			wantTitle: "pumpctl - control the pump",
+			want: []string{"NAME: pumpctl - control the pump", "SYNOPSIS: pumpctl [options]", "DESCRIPTION: pumpctl starts the pump.",
+				"DESCRIPTION > Priming: Fill it first.\nPATH is searched.", "SEE ALSO: valve(1)"},
+		},
+		{
 			name: "text without headings", file: "plain.txt", src: "a long first line that is the title\nmore\n\nsecond para\n",
 			wantTitle: "a long first line that is the title",
 			want:      []string{": a long first line that is the title\nmore | second para"},

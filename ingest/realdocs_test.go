@@ -13,6 +13,7 @@ import (
 const (
 	postgresHTML = "/usr/share/doc/postgresql-doc-15/html" // postgresql-doc-15
 	bashRefPDF   = "/usr/share/doc/bash/bashref.pdf"       // bash-doc
+	bashManPDF   = "/usr/share/doc/bash/bash.pdf"          // bash-doc: the man page
 	aptReadmeGz  = "/usr/share/doc/apt/README.md.gz"       // apt
 	dpkgTriggers = "/usr/share/doc/dpkg/spec/triggers.txt" // dpkg
 )
@@ -38,6 +39,7 @@ func TestRealManuals(t *testing.T) {
 			"Description", 0, "initially empty table"},
 		{bashRefPDF, "bash-doc", "Bash Reference Manual",
 			"3 Basic Shell Features > 3.2 Shell Commands > 3.2.3 Pipelines", 16, "A pipeline is a sequence"},
+		{bashManPDF, "bash-doc", "bash − GNU Bourne-Again SHell", "SHELL GRAMMAR > Pipelines", 4, "A pipeline is a sequence"},
 		{aptReadmeGz, "apt", "APT", "APT > Contributing > Coding", 0, "CMake"},
 		{dpkgTriggers, "dpkg", "TRIGGERS", "TRIGGERS > Concepts", 0, "Each trigger is named"},
 	}
