@@ -49,7 +49,8 @@ type Ingest struct {
 type Retrieval struct {
 	// K is how many passages a search or an answer uses.
 	K int `mapstructure:"k"`
-	// Fuzziness is the edit distance allowed for typos (0 turns it off, at most 2).
+	// Fuzziness is the most edits allowed for a typo in a query word (0 turns it off, at
+	// most 2); short words get fewer (index.bodyQuery).
 	Fuzziness int `mapstructure:"fuzziness"`
 	// MinScore drops passages scoring below it; an answer with none left says so.
 	MinScore float64 `mapstructure:"min_score"`
