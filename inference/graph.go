@@ -134,8 +134,9 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	// Cache writes. Caches hold K as [kvHeads, C, headDim] and V transposed as
 	// [kvHeads, headDim, C], so both attention products contract the last axis of both
 	// operands (the go backend's fast layout) with no per-step transpose of the cache.
-	// Rows past the sequence are kept zero, so writing is a ScatterSum into zeros, which
-	// the backend does in place on the donated cache: O(new tokens), not O(capacity).
+	// Rows past the sequence are kept zero (prefill pads with zeros), so a step's write is
+	// a ScatterSum into zeros, which the backend does in place on the donated cache:
+	// O(new tokens), not O(capacity).
 	var kIdx, vIdx, valid *Node
 	if cached {
 		valid = LessOrEqual(Iota(g, shapeOf(dtypes.Int32, T), 0), BroadcastToDims(last, T)) // padding rows
