@@ -102,13 +102,15 @@ func TestIngestBadSources(t *testing.T) {
 			args:    func(dir string) []string { return []string{"/dev/null"} },
 			wantErr: "ingest: /dev/null: not a file or folder"},
 		{name: "empty folder, fresh data dir",
-			args:    func(dir string) []string { return []string{mkdirAll(t, dir, "empty")} },
+			args:    func(dir string) []string { return []string{testutil.Mkdir(t, dir, "empty")} },
 			wantOut: "; warning: no manuals in %DIR%/empty"},
 		{name: "emptied folder, --prune", existing: true,
-			args:    func(dir string) []string { return []string{emptyManuals(t, dir), "--prune"} },
+			args:    func(dir string) []string { return []string{testutil.EmptyDir(t, dir, "manuals"), "--prune"} },
 			wantErr: "refusing to prune %DIR%/manuals: it holds no manuals now, and pruning would remove the 1 document ingested from it (unmounted or emptied by mistake?); nothing was changed (add --allow-empty to prune it anyway)"},
 		{name: "emptied folder, --prune --allow-empty", existing: true,
-			args:    func(dir string) []string { return []string{emptyManuals(t, dir), "--prune", "--allow-empty"} },
+			args: func(dir string) []string {
+				return []string{testutil.EmptyDir(t, dir, "manuals"), "--prune", "--allow-empty"}
+			},
 			wantOut: "1 removed", changed: true},
 	}
 	for _, tt := range tests {
@@ -158,25 +160,6 @@ func TestIngestBadSources(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mkdirAll(t *testing.T, dir, name string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(p, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// emptyManuals empties dir/manuals, as an unmounted share leaves its mount point.
-func emptyManuals(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "manuals")
-	if err := os.RemoveAll(p); err != nil {
-		t.Fatal(err)
-	}
-	return mkdirAll(t, dir, "manuals")
 }
 
 // TestIngestRelabel: ingesting the example manuals again under another --product moves

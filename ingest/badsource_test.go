@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	"manualbot/internal/testutil"
+
 	"manualbot/index"
 )
 
@@ -79,7 +81,7 @@ func TestBadSourceChangesNothing(t *testing.T) {
 			},
 			wantErr: ErrBadSource, wantText: "/nope2: no such file or folder"},
 		{name: "empty folder, fresh index",
-			setup:     func(t *testing.T, dir string) []string { return []string{mkdir(t, dir, "empty")} },
+			setup:     func(t *testing.T, dir string) []string { return []string{testutil.Mkdir(t, dir, "empty")} },
 			wantEmpty: 1},
 		{name: "folder of other files, existing index", existing: true,
 			setup: func(t *testing.T, dir string) []string {
@@ -89,21 +91,21 @@ func TestBadSourceChangesNothing(t *testing.T) {
 			},
 			wantEmpty: 1},
 		{name: "empty folder, --prune, nothing ingested from it", existing: true, prune: true,
-			setup:     func(t *testing.T, dir string) []string { return []string{mkdir(t, dir, "empty")} },
+			setup:     func(t *testing.T, dir string) []string { return []string{testutil.Mkdir(t, dir, "empty")} },
 			wantEmpty: 1},
 		{name: "emptied folder, --prune refuses", existing: true, prune: true,
-			setup:   func(t *testing.T, dir string) []string { return []string{emptied(t, dir)} },
+			setup:   func(t *testing.T, dir string) []string { return []string{testutil.EmptyDir(t, dir, "manuals")} },
 			wantErr: ErrPruneEmpty, wantText: "refusing to prune " + "%DIR%/manuals: it holds no manuals now, and pruning would remove the 1 document ingested from it"},
 		{name: "emptied folder beside a good one, --prune refuses all", existing: true, prune: true,
 			setup: func(t *testing.T, dir string) []string {
-				return []string{writeFile(t, dir, "new/fresh.md", []byte("# Fresh\n\nThe narwhal grinder.\n")), emptied(t, dir)}
+				return []string{writeFile(t, dir, "new/fresh.md", []byte("# Fresh\n\nThe narwhal grinder.\n")), testutil.EmptyDir(t, dir, "manuals")}
 			},
 			wantErr: ErrPruneEmpty, wantText: "/manuals: it holds no manuals now"},
 		{name: "emptied folder, --prune --allow-empty", existing: true, prune: true, allowEmpty: true,
-			setup:     func(t *testing.T, dir string) []string { return []string{emptied(t, dir)} },
+			setup:     func(t *testing.T, dir string) []string { return []string{testutil.EmptyDir(t, dir, "manuals")} },
 			wantEmpty: 1, wantRemove: 1},
 		{name: "emptied folder without --prune", existing: true,
-			setup:     func(t *testing.T, dir string) []string { return []string{emptied(t, dir)} },
+			setup:     func(t *testing.T, dir string) []string { return []string{testutil.EmptyDir(t, dir, "manuals")} },
 			wantEmpty: 1},
 	}
 	for _, tt := range tests {
@@ -191,23 +193,4 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		snap["manifest"] = string(m)
 	}
 	return snap
-}
-
-func mkdir(t *testing.T, dir, name string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(p, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// emptied empties dir/manuals, as an unmounted share leaves its mount point.
-func emptied(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "manuals")
-	if err := os.RemoveAll(p); err != nil {
-		t.Fatal(err)
-	}
-	return mkdir(t, dir, "manuals")
 }
