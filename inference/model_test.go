@@ -156,21 +156,27 @@ func writeModel(t testing.TB, c testmodel.Config, seed int64) string {
 
 var testIDs = []int{1, 5, 17, 42, 3, 96, 60, 7, 7, 31, 88, 12, 0, 54, 23, 9, 70, 2, 44, 13, 65}
 
+// fullForwardMatchesReference loads variant i's random model and checks the full forward
+// of ids against the plain-Go reference, returning the model and its logits.
+func fullForwardMatchesReference(t *testing.T, i int, cfg testmodel.Config, ids []int) (*Model, [][]float32) {
+	t.Helper()
+	dir := writeModel(t, cfg, int64(i+1))
+	m := loadModel(t, dir)
+	got, err := m.Logits(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := maxDiff(t, got, loadRef(t, dir).forward(ids))
+	t.Logf("max relative logit difference %g over %d tokens", d, len(ids))
+	if d > tol {
+		t.Fatalf("full forward of %d tokens differs from the plain-Go reference by %g (> %g)", len(ids), d, tol)
+	}
+	return m, got
+}
+
 func TestVariantsMatchReference(t *testing.T) {
 	for i, v := range variants() {
-		t.Run(v.name, func(t *testing.T) {
-			dir := writeModel(t, v.cfg, int64(i+1))
-			m := loadModel(t, dir)
-			got, err := m.Logits(context.Background(), testIDs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := maxDiff(t, got, loadRef(t, dir).forward(testIDs))
-			t.Logf("max relative logit difference %g", d)
-			if d > tol {
-				t.Fatalf("logits differ from the plain-Go reference by %g (> %g)", d, tol)
-			}
-		})
+		t.Run(v.name, func(t *testing.T) { fullForwardMatchesReference(t, i, v.cfg, testIDs) })
 	}
 }
 
@@ -208,15 +214,7 @@ func TestLongSequencesMatchReference(t *testing.T) {
 	for _, i := range []int{0, 2, 3} { // llama-gqa2, gqa-ratio4, qwen2-bias
 		v := all[i]
 		t.Run(v.name, func(t *testing.T) {
-			dir := writeModel(t, v.cfg, int64(i+1))
-			m := loadModel(t, dir)
-			full, err := m.Logits(context.Background(), ids)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := maxDiff(t, full, loadRef(t, dir).forward(ids)); d > tol {
-				t.Fatalf("full forward of %d tokens differs from the plain-Go reference by %g", len(ids), d)
-			}
+			m, full := fullForwardMatchesReference(t, i, v.cfg, ids)
 			if d := maxDiff(t, stepLogits(t, m, ids, 130), full[129:]); d > tol {
 				t.Fatalf("prefill of 130 then decode differs from the full forward by %g", d)
 			}
