@@ -55,6 +55,8 @@ func (b *Bot) answerQuestion(ctx context.Context, m incoming, text string) {
 		msg := "Sorry, I couldn't answer that because something went wrong on my side. Please try again in a moment."
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			msg = "Sorry, I was stopped before I could finish this answer. Please ask again."
+		} else if errors.Is(err, qa.ErrModelUnavailable) {
+			msg = "Sorry, the answering model is unavailable right now. Please try again later; an admin can check `status`."
 		}
 		// The context may be the cancelled one; the apology must still get through.
 		b.updateMessage(context.WithoutCancel(ctx), m.Channel, placeholderTS, renderedMessage{Text: msg})

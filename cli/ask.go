@@ -129,7 +129,14 @@ func (a *App) pipeline(ctx context.Context) (*qa.Pipeline, func(), error) {
 		Log:          a.Log,
 	}
 	closeAll := func() { store.Close() }
-	if c.Model.Path != "" {
+	if c.Model.Endpoint != "" {
+		llm, err := a.remoteGenerator(ctx)
+		if err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+		p.Generator = llm
+	} else if c.Model.Path != "" {
 		llm, closeGen, err := a.generator(ctx)
 		if err != nil {
 			store.Close()

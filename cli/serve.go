@@ -21,6 +21,7 @@ type ServeDeps struct {
 }
 
 func newServeCmd(app *App) *cobra.Command {
+	var check bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Slack bot",
@@ -34,10 +35,14 @@ func newServeCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if check {
+				return app.serveCheck(ctx)
+			}
 			return runServe(ctx, app, app.servePipeline)
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&check, "check", false, "report the model (or serving engine, its models and adapter) and the index, then exit")
 	f.String("mode", "", "socket (Socket Mode, no public URL) or http (Events API)")
 	f.String("listen", "", "HTTP mode: address for POST /slack/events (e.g. :3000)")
 	f.String("metrics-listen", "", "address for /healthz and /metrics (empty: off)")

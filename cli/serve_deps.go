@@ -31,6 +31,9 @@ func (a *App) servePipeline(ctx context.Context) (ServeDeps, error) {
 		MaxTokens: c.Model.MaxTokens, SystemPrompt: c.Model.SystemPrompt, Log: a.Log,
 	}
 	adm := &admin{app: a, store: store, started: time.Now()}
+	if c.Model.Endpoint != "" {
+		return a.remoteServeDeps(ctx, p, adm)
+	}
 	if c.Model.Path != "" {
 		llm, _, err := a.generator(ctx)
 		if err != nil {

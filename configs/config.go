@@ -74,6 +74,30 @@ type Model struct {
 	Seed int64 `mapstructure:"seed"`
 	// SystemPrompt replaces the built-in answering rules when set.
 	SystemPrompt string `mapstructure:"system_prompt"`
+
+	// Endpoint is an OpenAI-compatible serving engine's base URL (e.g.
+	// http://vllm:8000/v1); set, answers are generated there and Path needs only
+	// config.json, tokenizer.json and tokenizer_config.json (the prompt is counted locally).
+	Endpoint string `mapstructure:"endpoint"`
+	// APIKey (or APIKeyFile) is sent as a bearer token to the engine.
+	APIKey     string `mapstructure:"api_key"`
+	APIKeyFile string `mapstructure:"api_key_file"`
+	// RemoteModel is the served model's name; empty means the only one the engine lists.
+	RemoteModel string `mapstructure:"remote_model"`
+	// Engine is vllm, lorax or openai (any other OpenAI-compatible server, no adapters).
+	Engine string `mapstructure:"engine"`
+	// EngineAdapter is an exported PEFT adapter folder (e.g. a CAT composition written by
+	// `adapters merge --method cat --out DIR`) answers use on the engine; the engine must
+	// read it at the same path.
+	EngineAdapter string `mapstructure:"engine_adapter"`
+	// MaxLoRARank is the engine's --max-lora-rank when known, to refuse larger adapters early.
+	MaxLoRARank int `mapstructure:"max_lora_rank"`
+	// Timeout bounds the wait for the engine's response headers; IdleTimeout the gap
+	// between streamed tokens; Retries how often a 429/502/503/504 or refused connection
+	// is tried again before any text arrived.
+	Timeout     time.Duration `mapstructure:"timeout"`
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
+	Retries     int           `mapstructure:"retries"`
 }
 
 // Adapters configures the LoRA adapters and how they are merged.

@@ -107,6 +107,7 @@ func (c *Config) readSecretFiles() error {
 		{c.Slack.BotTokenFile, &c.Slack.BotToken},
 		{c.Slack.AppTokenFile, &c.Slack.AppToken},
 		{c.Slack.SigningSecretFile, &c.Slack.SigningSecret},
+		{c.Model.APIKeyFile, &c.Model.APIKey},
 	}
 	for _, p := range pairs {
 		if p.file == "" {

@@ -56,6 +56,20 @@ func (c *Config) Validate() error {
 	if c.Model.TopP <= 0 || c.Model.TopP > 1 {
 		bad("model.top_p", "%g is not in (0, 1]", c.Model.TopP)
 	}
+	switch c.Model.Engine {
+	case "vllm", "lorax", "openai":
+	default:
+		bad("model.engine", "%q is not one of vllm, lorax, openai", c.Model.Engine)
+	}
+	if c.Model.Endpoint != "" && c.Model.Path == "" {
+		bad("model.path", "model.endpoint needs the served model's config.json, tokenizer.json and tokenizer_config.json in model.path")
+	}
+	if c.Model.EngineAdapter != "" && c.Model.Endpoint == "" {
+		bad("model.engine_adapter", "needs model.endpoint (in-process answers use adapters.*)")
+	}
+	if c.Model.Retries < 0 || c.Model.MaxLoRARank < 0 || c.Model.Timeout < 0 || c.Model.IdleTimeout < 0 {
+		bad("model", "retries, max_lora_rank, timeout and idle_timeout must not be negative")
+	}
 	switch c.Adapters.Method {
 	case "cat", "linear", "ties", "dare_linear", "dare_ties", "svd":
 	default:

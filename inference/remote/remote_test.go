@@ -89,7 +89,7 @@ func TestEngineFailures(t *testing.T) {
 		{"503 twice then ok", []fakeengine.Fault{{Status: 503}, {Status: 503}}, true, ""},
 		{"429 past the retries", []fakeengine.Fault{{Status: 429}, {Status: 429}, {Status: 429}}, false, "HTTP 429"},
 		{"500 is not retried", []fakeengine.Fault{{Status: 500, Message: "CUDA out of memory"}}, false, "HTTP 500 Internal Server Error: CUDA out of memory"},
-		{"slow headers", []fakeengine.Fault{{Delay: 5 * time.Second}, {Delay: 5 * time.Second}, {Delay: 5 * time.Second}}, false, "timeout"},
+		{"slow headers", []fakeengine.Fault{{Delay: time.Second}, {Delay: time.Second}, {Delay: time.Second}}, false, "timeout"},
 		{"stream cut", []fakeengine.Fault{{CutAfter: 2}}, false, "stream"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

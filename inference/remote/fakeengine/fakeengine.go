@@ -225,11 +225,15 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := os.ReadFile(filepath.Join(req.Path, "adapter_config.json"))
 	var cfg struct {
-		R int `json:"r"`
+		R           int            `json:"r"`
+		RankPattern map[string]int `json:"rank_pattern"`
 	}
 	if err != nil || json.Unmarshal(b, &cfg) != nil {
 		writeError(w, 400, fmt.Sprintf("Loading lora %s failed: No adapter found for %s", req.Name, req.Path))
 		return
+	}
+	for _, r := range cfg.RankPattern {
+		cfg.R = max(cfg.R, r) // the tensors' rank is what must fit the engine's slots
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
