@@ -210,6 +210,8 @@ func newAdaptersMergeCmd(app *App) *cobra.Command {
 		density                                              float64
 		rank                                                 int
 		seed                                                 uint64
+		full                                                 bool
+		dtype                                                string
 	)
 	cmd := &cobra.Command{
 		Use:   "merge --method METHOD --out DIR ADAPTER...",
@@ -275,6 +277,17 @@ Weights default to 1 for every adapter.`,
 					return err
 				}
 			}
+			if full {
+				if model == "" {
+					return fmt.Errorf("merge --full: --model DIR (the base checkpoint) is required")
+				}
+				if err := adapters.ExportFull(cmd.Context(), merged, out, adapters.FullExportOptions{Base: model, DType: dtype}); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(app.Stdout, "wrote %s: %s with the %s merge of %d adapters fused in (rank %d)\n",
+					out, model, method, len(inputs), merged.MaxRank())
+				return err
+			}
 			if err := merged.WriteDir(out); err != nil {
 				return err
 			}
@@ -293,7 +306,9 @@ Weights default to 1 for every adapter.`,
 	f.Uint64Var(&seed, "seed", 0, "seed of dare's random drops")
 	f.StringVar(&out, "out", "", "folder to write the merged adapter to (must not exist or be empty)")
 	f.StringVar(&name, "name", "", "name recorded in the merged adapter (default: the --out folder name)")
-	f.StringVar(&model, "model", "", "validate inputs and result against this checkpoint's config.json")
+	f.StringVar(&model, "model", "", "validate inputs and result against this checkpoint's config.json (the base with --full)")
+	f.BoolVar(&full, "full", false, "write a complete checkpoint: --model's weights with the merge fused in, config and tokenizer")
+	f.StringVar(&dtype, "dtype", "", "--full weights' dtype: bf16, f16, f32 (default: the base's)")
 	return cmd
 }
 
