@@ -67,6 +67,8 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onText fun
 		}
 		body["add_special_tokens"] = req.AddSpecialTokens
 	case LoRAX:
+		// LoRAX reads "model" as the adapter to load; "" is the base model.
+		model = ""
 		if l != nil {
 			model = l.served
 			body["adapter_source"] = "local"

@@ -53,6 +53,10 @@ type Status struct {
 // must be listed; when it is empty the engine must list exactly one base model.
 func (c *Client) Check(ctx context.Context) (Status, error) {
 	models, err := c.Models(ctx)
+	var he *HTTPError
+	if c.opts.Engine == LoRAX && errors.As(err, &he) && he.Status == http.StatusNotFound {
+		models, err = c.loraxInfo(ctx)
+	}
 	if err != nil {
 		return Status{}, err
 	}
@@ -86,6 +90,21 @@ func (c *Client) Check(ctx context.Context) (Status, error) {
 	c.mu.Unlock()
 	st.Model = want
 	return st, nil
+}
+
+// loraxInfo reads LoRAX's (and TGI's) GET /info, for servers without /v1/models.
+func (c *Client) loraxInfo(ctx context.Context) ([]ServedModel, error) {
+	var v struct {
+		ModelID        string `json:"model_id"`
+		MaxTotalTokens int    `json:"max_total_tokens"`
+	}
+	if err := c.getJSON(ctx, "/info", &v); err != nil {
+		return nil, c.fail(err)
+	}
+	if v.ModelID == "" {
+		return nil, c.fail(errors.New("GET /info: no model_id: is this a LoRAX server?"))
+	}
+	return []ServedModel{{ID: v.ModelID, MaxModelLen: v.MaxTotalTokens}}, nil
 }
 
 // ErrNoTokenizeProbe means the engine has no tokenize endpoint manualbot knows.

@@ -237,8 +237,18 @@ func TestRankPrecheck(t *testing.T) {
 }
 
 func TestLoRAXAdapterFields(t *testing.T) {
-	eng := fakeengine.New(t, fakeengine.Options{})
+	eng := fakeengine.New(t, fakeengine.Options{NoModelsList: true, MaxModelLen: 4096})
 	c := newClient(t, eng, remote.LoRAX, nil)
+	st, err := c.Check(context.Background())
+	if err != nil || st.Model != "base" || st.MaxModelLen != 4096 {
+		t.Fatalf("LoRAX /info: %+v, %v", st, err)
+	}
+	if _, _, err := complete(t, c); err != nil {
+		t.Fatal(err)
+	}
+	if r := eng.Requests(); r[0].Model != "" || r[0].AdapterSource != "" {
+		t.Errorf("a base-model LoRAX request named model %q, adapter_source %q (LoRAX would load that as an adapter)", r[0].Model, r[0].AdapterSource)
+	}
 	dir := adapterDir(t, "cat", 32)
 	if err := c.UseAdapter(context.Background(), &remote.Adapter{Name: "cat", Dir: dir}); err != nil {
 		t.Fatal(err)

@@ -58,6 +58,7 @@ type Server struct {
 	faults      map[string][]Fault
 	cancelled   int
 	notOpenAI   bool
+	noModels    bool
 	reply       func(Request) string
 	tokenize    func(string) []int
 	chunkDelay  time.Duration
@@ -80,6 +81,8 @@ type Options struct {
 	ChunkDelay time.Duration
 	// NotOpenAI serves an HTML page on every path, as a misconfigured endpoint would.
 	NotOpenAI bool
+	// NoModelsList answers GET /v1/models with 404 and serves LoRAX's GET /info instead.
+	NoModelsList bool
 }
 
 // New starts the engine; it stops when the test ends.
@@ -95,7 +98,7 @@ func New(t testing.TB, opts Options) *Server {
 	}
 	s := &Server{base: opts.Model, maxModelLen: opts.MaxModelLen, maxRank: opts.MaxLoRARank, loras: map[string]string{},
 		faults: map[string][]Fault{}, reply: opts.Reply, tokenize: opts.Tokenize, chunkDelay: opts.ChunkDelay,
-		notOpenAI: opts.NotOpenAI, inflight: map[string]int{}}
+		notOpenAI: opts.NotOpenAI, noModels: opts.NoModelsList, inflight: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/models", s.models)
 	mux.HandleFunc("POST /v1/completions", s.complete)
@@ -103,6 +106,7 @@ func New(t testing.TB, opts Options) *Server {
 	mux.HandleFunc("POST /v1/load_lora_adapter", s.load)
 	mux.HandleFunc("POST /v1/unload_lora_adapter", s.unload)
 	mux.HandleFunc("POST /tokenize", s.tokenizeHandler)
+	mux.HandleFunc("GET /info", s.info)
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.notOpenAI {
 			w.Header().Set("Content-Type", "text/html")
@@ -198,7 +202,17 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]any{"object": "error", "message": msg, "type": "BadRequestError", "code": status})
 }
 
-func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
+// info is LoRAX's (and TGI's) model description.
+func (s *Server) info(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"model_id": s.base, "max_total_tokens": s.maxModelLen})
+}
+
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	if s.noModels {
+		http.NotFound(w, r)
+		return
+	}
 	s.mu.Lock()
 	data := []map[string]any{{"id": s.base, "object": "model", "root": s.base, "max_model_len": s.maxModelLen}}
 	names := make([]string, 0, len(s.loras))
@@ -310,7 +324,8 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request) {
 		AddSpecialTokens: body.AddSpecialTokens, MaxTokens: body.MaxTokens, Auth: r.Header.Get("Authorization")}
 	s.mu.Lock()
 	_, isLoRA := s.loras[body.Model]
-	known := body.Model == s.base || isLoRA || (body.AdapterSource == "local" && dirExists(body.Model))
+	// "" is the base model for LoRAX, which reads "model" as an adapter id.
+	known := body.Model == s.base || body.Model == "" || isLoRA || (body.AdapterSource == "local" && dirExists(body.Model))
 	if known {
 		s.requests = append(s.requests, req)
 	}
