@@ -78,14 +78,17 @@ func (c *Client) UseAdapter(ctx context.Context, a *Adapter) error {
 		return fmt.Errorf("adapter %s has rank %d (a CAT's rank is the sum of its parts) but the engine allows %d "+
 			"(model.max_lora_rank): restart vLLM with --max-lora-rank %d or more", ad.Name, ad.Rank, m, nextRank(ad.Rank))
 	}
+	served, err := c.servedName(ad)
+	if err != nil {
+		return fmt.Errorf("adapter %s: %w", ad.Name, err)
+	}
 	c.mu.Lock()
-	same := c.current != nil && c.current.adapter == ad
+	same := c.current != nil && c.current.served == served && c.current.adapter.Name == ad.Name
 	c.mu.Unlock()
 	if same {
 		return nil
 	}
-	served, err := c.register(ctx, ad)
-	if err != nil {
+	if err := c.register(ctx, ad, served); err != nil {
 		return fmt.Errorf("adapter %s: %w", ad.Name, err)
 	}
 	c.publish(&lease{adapter: ad, served: served})
@@ -93,38 +96,47 @@ func (c *Client) UseAdapter(ctx context.Context, a *Adapter) error {
 	return nil
 }
 
-// register puts the adapter on the engine and returns the model name requests use for it.
-func (c *Client) register(ctx context.Context, a Adapter) (string, error) {
+// servedName is the model name requests use for a: on vLLM NAME-HASH of its files, so the
+// same export is one registration and a re-export to the same folder a new one (vLLM caches
+// by name); on LoRAX the folder itself.
+func (c *Client) servedName(a Adapter) (string, error) {
+	if c.opts.Engine != VLLM {
+		return a.Dir, nil
+	}
+	sum, err := contentHash(a.Dir)
+	if err != nil {
+		return "", err
+	}
+	return a.Name + "-" + sum, nil
+}
+
+// register puts the adapter on the engine under served.
+func (c *Client) register(ctx context.Context, a Adapter, served string) error {
 	switch c.opts.Engine {
 	case VLLM:
-		sum, err := contentHash(a.Dir)
-		if err != nil {
-			return "", err
-		}
-		served := a.Name + "-" + sum
-		err = c.callJSON(ctx, http.MethodPost, "/v1/load_lora_adapter", map[string]any{"lora_name": served, "lora_path": a.Dir}, nil)
+		err := c.callJSON(ctx, http.MethodPost, "/v1/load_lora_adapter", map[string]any{"lora_name": served, "lora_path": a.Dir}, nil)
 		var he *HTTPError
 		switch {
 		case errors.As(err, &he) && strings.Contains(he.Message, "already been loaded"):
 			// Same name means same content: registered by an earlier run or swap.
 		case errors.As(err, &he) && he.Status == http.StatusNotFound:
-			return "", c.fail(fmt.Errorf("%w (start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True and --enable-lora)", err))
+			return c.fail(fmt.Errorf("%w (start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True and --enable-lora)", err))
 		case errors.As(err, &he) && strings.Contains(strings.ToLower(he.Message), "rank"):
-			return "", c.fail(fmt.Errorf("%w (the adapter's rank is %d: start vLLM with --max-lora-rank %d or more)", err, a.Rank, nextRank(a.Rank)))
+			return c.fail(fmt.Errorf("%w (the adapter's rank is %d: start vLLM with --max-lora-rank %d or more)", err, a.Rank, nextRank(a.Rank)))
 		case err != nil:
-			return "", c.fail(err)
+			return c.fail(err)
 		}
-		return served, nil
+		return nil
 	case LoRAX:
 		err := c.callJSON(ctx, http.MethodPost, "/v1/completions", map[string]any{
-			"model": a.Dir, "adapter_source": "local", "prompt": "a", "max_tokens": 1,
+			"model": served, "adapter_source": "local", "prompt": "a", "max_tokens": 1,
 		}, nil)
 		if err != nil {
-			return "", c.fail(fmt.Errorf("the engine did not load it: %w", err))
+			return c.fail(fmt.Errorf("the engine did not load it: %w", err))
 		}
-		return a.Dir, nil
+		return nil
 	}
-	return "", ErrNoRuntimeAdapters
+	return ErrNoRuntimeAdapters
 }
 
 // publish makes l current and retires the lease it replaces.

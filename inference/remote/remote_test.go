@@ -224,6 +224,37 @@ func TestVLLMAdapterRegisteredOnceAndSwapped(t *testing.T) {
 	}
 }
 
+// A re-export into the same folder is new content and gets a name of its own; going back
+// to an adapter that was unloaded registers it again.
+func TestVLLMReexportInPlace(t *testing.T) {
+	eng := fakeengine.New(t, fakeengine.Options{})
+	c := newClient(t, eng, remote.VLLM, nil)
+	ctx := context.Background()
+	a := &remote.Adapter{Name: "support", Dir: adapterDir(t, "support", 16)}
+	redo := &remote.Adapter{Name: "redo", Dir: adapterDir(t, "redo", 8)}
+	for _, x := range []*remote.Adapter{a, redo} {
+		if err := c.UseAdapter(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(redo.Dir, "adapter_model.safetensors"), []byte("retrained"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UseAdapter(ctx, redo); err != nil {
+		t.Fatal(err)
+	}
+	if loads := eng.Loads(); len(loads) != 3 || loads[1] == loads[2] {
+		t.Fatalf("a re-export in place was not registered anew: %v", loads)
+	}
+	if err := c.UseAdapter(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	loads, un := eng.Loads(), eng.Unloads()
+	if len(loads) != 4 || loads[3] != loads[0] || len(un) != 3 || !eng.Loaded(loads[0]) {
+		t.Fatalf("back to the first adapter: loads %v, unloads %v", loads, un)
+	}
+}
+
 func TestRankPrecheck(t *testing.T) {
 	eng := fakeengine.New(t, fakeengine.Options{MaxLoRARank: 64})
 	c := newClient(t, eng, remote.VLLM, func(o *remote.Options) { o.MaxLoRARank = 16 })
