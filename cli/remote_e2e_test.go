@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -298,5 +299,44 @@ func TestServeThroughEngine(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// cancelWriter cancels the command's context at the first answer text it receives, as an
+// interrupted terminal does.
+type cancelWriter struct {
+	cancel context.CancelFunc
+	buf    bytes.Buffer
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	w.cancel()
+	return w.buf.Write(p)
+}
+
+// An `ask` interrupted mid-answer closes the engine's stream (the engine sees the client
+// leave) and exits with the cancellation, not an engine failure.
+func TestAskCancelClosesEngineStream(t *testing.T) {
+	data := t.TempDir()
+	ingestExample(t, data)
+	model := tokenizerOnly(t)
+	eng := fakeengine.New(t, fakeengine.Options{ChunkDelay: 30 * time.Millisecond,
+		Reply: func(fakeengine.Request) string { return strings.Repeat("descale ", 200) }})
+	engineEnv(t, data, model, eng.URL+"/v1", map[string]string{"MANUALBOT_MODEL_ENGINE": "openai"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelWriter{cancel: cancel}
+	root := NewRoot(strings.NewReader(""), out, &bytes.Buffer{})
+	root.SetArgs([]string{"ask", "How do I descale the Brewmaster 3000?"})
+	err := root.ExecuteContext(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for eng.Cancelled() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if eng.Cancelled() != 1 {
+		t.Errorf("the engine saw %d cancelled streams, want 1", eng.Cancelled())
 	}
 }
