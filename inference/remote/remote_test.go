@@ -255,6 +255,34 @@ func TestVLLMReexportInPlace(t *testing.T) {
 	}
 }
 
+// An adapter the engine refuses (made for another base model) leaves the one in use.
+func TestVLLMRejectsAdapter(t *testing.T) {
+	eng := fakeengine.New(t, fakeengine.Options{RejectAdapter: func(cfg map[string]any) string {
+		if cfg["base_model_name_or_path"] == "other/model" {
+			return "Loading lora other failed: size mismatch for q_proj.lora_B: expected [64, 8], got [576, 8]"
+		}
+		return ""
+	}})
+	c := newClient(t, eng, remote.VLLM, nil)
+	ctx := context.Background()
+	good := &remote.Adapter{Name: "good", Dir: adapterDir(t, "good", 8)}
+	if err := c.UseAdapter(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	bad := adapterDir(t, "other", 8)
+	cfg := `{"r":8,"lora_alpha":8,"base_model_name_or_path":"other/model","target_modules":["q_proj"]}`
+	if err := os.WriteFile(filepath.Join(bad, "adapter_config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := c.UseAdapter(ctx, &remote.Adapter{Name: "other", Dir: bad})
+	if err == nil || !strings.Contains(err.Error(), "size mismatch") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v", err)
+	}
+	if a := c.Adapter(); a == nil || a.Name != "good" || len(eng.Loads()) != 1 || len(eng.Unloads()) != 0 {
+		t.Errorf("a refused adapter changed the state: in use %+v, loads %v, unloads %v", a, eng.Loads(), eng.Unloads())
+	}
+}
+
 func TestRankPrecheck(t *testing.T) {
 	eng := fakeengine.New(t, fakeengine.Options{MaxLoRARank: 64})
 	c := newClient(t, eng, remote.VLLM, func(o *remote.Options) { o.MaxLoRARank = 16 })

@@ -59,6 +59,7 @@ type Server struct {
 	cancelled   int
 	notOpenAI   bool
 	noModels    bool
+	reject      func(map[string]any) string
 	reply       func(Request) string
 	tokenize    func(string) []int
 	chunkDelay  time.Duration
@@ -83,6 +84,9 @@ type Options struct {
 	NotOpenAI bool
 	// NoModelsList answers GET /v1/models with 404 and serves LoRAX's GET /info instead.
 	NoModelsList bool
+	// RejectAdapter, when it returns a message, refuses a load_lora_adapter with it (as an
+	// engine refuses an adapter made for another base model).
+	RejectAdapter func(adapterConfig map[string]any) string
 }
 
 // New starts the engine; it stops when the test ends.
@@ -98,7 +102,7 @@ func New(t testing.TB, opts Options) *Server {
 	}
 	s := &Server{base: opts.Model, maxModelLen: opts.MaxModelLen, maxRank: opts.MaxLoRARank, loras: map[string]string{},
 		faults: map[string][]Fault{}, reply: opts.Reply, tokenize: opts.Tokenize, chunkDelay: opts.ChunkDelay,
-		notOpenAI: opts.NotOpenAI, noModels: opts.NoModelsList, inflight: map[string]int{}}
+		notOpenAI: opts.NotOpenAI, noModels: opts.NoModelsList, reject: opts.RejectAdapter, inflight: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/models", s.models)
 	mux.HandleFunc("POST /v1/completions", s.complete)
@@ -245,6 +249,14 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request) {
 	if err != nil || json.Unmarshal(b, &cfg) != nil {
 		writeError(w, 400, fmt.Sprintf("Loading lora %s failed: No adapter found for %s", req.Name, req.Path))
 		return
+	}
+	var all map[string]any
+	_ = json.Unmarshal(b, &all)
+	if s.reject != nil {
+		if msg := s.reject(all); msg != "" {
+			writeError(w, 400, msg)
+			return
+		}
 	}
 	for _, r := range cfg.RankPattern {
 		cfg.R = max(cfg.R, r) // the tensors' rank is what must fit the engine's slots
