@@ -33,6 +33,13 @@ type Bot struct {
 	deps     Deps
 	started  time.Time
 	stopping atomic.Bool
+	queue    Queue
+	// nativeRefused is when Slack last refused chat.startStream (unix ns; 0: never).
+	nativeRefused atomic.Int64
+	// connected is whether the Slack connection is up (Socket Mode's websocket; HTTP mode
+	// once auth.test passed), for /healthz.
+	connected atomic.Bool
+	threads   *seenSet
 
 	// Set by Run once auth.test told us who we are; read-only afterwards.
 	self identity
@@ -41,7 +48,7 @@ type Bot struct {
 
 // identity is the bot's own user and bot ids, to recognise its messages and mentions.
 type identity struct {
-	UserID, BotID string
+	UserID, BotID, TeamID string
 }
 
 // New checks the options and builds a Bot; it does not contact Slack.
@@ -109,6 +116,13 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		answers:  newAnswerCache(5000),
 		pace:     newPacer(opts.UpdateInterval, time.Now),
 		deps:     deps,
+		queue:    deps.Queue,
+		// Threads the bot answered in, for follow-ups without a mention; a thread older
+		// than a week is usually done.
+		threads: newSeenSet(50000, 7*24*time.Hour, time.Now),
+	}
+	if b.queue == nil {
+		b.queue = newFIFO(opts.MaxConcurrent, opts.QueueSize)
 	}
 	b.admins = newAdminSet(opts.Admins, b.groupMembers, 5*time.Minute, time.Now)
 	return b, nil
@@ -124,7 +138,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("slack auth.test (check slack.bot_token and slack.api_url): %w", err)
 	}
-	b.self = identity{UserID: auth.UserID, BotID: auth.BotID}
+	b.self = identity{UserID: auth.UserID, BotID: auth.BotID, TeamID: auth.TeamID}
 	b.log.Info("connected to slack", "team", auth.Team, "bot_user", auth.UserID, "mode", b.opts.Mode)
 	b.refreshAdapterGauge(ctx)
 

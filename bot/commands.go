@@ -109,7 +109,7 @@ func (b *Bot) runAdmin(ctx context.Context, cmd command, files []slack.File) (st
 		if err := b.admin.Use(ctx, req); err != nil {
 			return "", err
 		}
-		b.refreshAdapterGauge(ctx)
+		// The adapter gauge follows the next answer, which is when the swap takes effect.
 		return fmt.Sprintf(":white_check_mark: Now answering with %s. Answers already being written finish on the previous adapters.", escapeText(describeUse(req))), nil
 	case "status":
 		st, err := b.admin.Status(ctx)

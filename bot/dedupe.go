@@ -63,3 +63,12 @@ func (s *seenSet) len() int {
 	defer s.mu.Unlock()
 	return s.order.Len()
 }
+
+// has reports whether key was recorded (within the TTL), without recording it.
+func (s *seenSet) has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(s.now())
+	_, ok := s.keys[key]
+	return ok
+}

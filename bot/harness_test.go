@@ -64,6 +64,10 @@ func start(t testing.TB, mode string, tweak func(*bot.Options, *fakeAnswerer)) *
 		ChannelProducts: map[string]string{channel: "pump"},
 		FeedbackPath:    filepath.Join(t.TempDir(), bot.FeedbackFile),
 		ShutdownTimeout: wait,
+		// The tests written for the chat.update path keep it; streaming_test.go covers
+		// native streams.
+		Streaming:     "update",
+		MaxConcurrent: 100,
 	}
 	if tweak != nil {
 		tweak(&h.opts, h.ans)

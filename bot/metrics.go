@@ -26,6 +26,7 @@ type metrics struct {
 	adapterInUse       *prometheus.GaugeVec
 	feedback           *prometheus.CounterVec
 	inflight           prometheus.Gauge
+	queued             prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -67,9 +68,12 @@ func newMetrics() *metrics {
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "manualbot_answers_in_flight", Help: "Answers being generated now.",
 		}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "manualbot_questions_queued", Help: "Questions waiting for their turn.",
+		}),
 	}
 	m.reg.MustRegister(m.events, m.questions, m.answerLatency, m.placeholderLatency, m.ackLatency,
-		m.tokensPerSecond, m.retrievalHits, m.errors, m.adapterInUse, m.feedback, m.inflight,
+		m.tokensPerSecond, m.retrievalHits, m.errors, m.adapterInUse, m.feedback, m.inflight, m.queued,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

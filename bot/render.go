@@ -98,7 +98,7 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 	if text == "" {
 		text = "(no answer)"
 	}
-	chunks := splitText(escapeText(text), maxSectionText)
+	chunks := splitText(toMrkdwn(escapeText(text)), maxSectionText)
 	msgs := make([]renderedMessage, 0, len(chunks))
 	for _, c := range chunks {
 		msgs = append(msgs, renderedMessage{
@@ -106,11 +106,7 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 			Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, c, false, false), nil, nil)},
 		})
 	}
-	tail := sourcesBlocks(ans.Citations)
-	if ctx := contextLine(ans); ctx != "" {
-		tail = append(tail, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctx, false, false)))
-	}
-	tail = append(tail, feedbackBlock(feedbackID))
+	tail := answerTail(ans, feedbackID)
 	last := &msgs[len(msgs)-1]
 	if len(last.Blocks)+len(tail) > maxBlocks {
 		msgs = append(msgs, renderedMessage{Text: "Sources"})
@@ -118,6 +114,19 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 	}
 	last.Blocks = append(last.Blocks, tail...)
 	return msgs
+}
+
+// answerTail is what follows an answer's text: its sources, the uncited warning, how it
+// was made, and the feedback buttons.
+func answerTail(ans *qa.Answer, feedbackID string) []slack.Block {
+	tail := sourcesBlocks(ans.Citations)
+	if uncited(ans) {
+		tail = append(tail, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, uncitedText, false, false)))
+	}
+	if ctx := contextLine(ans); ctx != "" {
+		tail = append(tail, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctx, false, false)))
+	}
+	return append(tail, feedbackBlock(feedbackID))
 }
 
 // renderedMessage is one Slack message's content.
@@ -199,9 +208,22 @@ func feedbackBlock(id string) slack.Block {
 	return slack.NewActionBlock(feedbackBlockID, up, down)
 }
 
-// previewMessage is the streaming state of an answer: the text so far, cut to fit.
+// uncitedText marks a generated answer that cites no passage.
+const uncitedText = ":warning: No sources cited — this answer may not come from the manuals."
+
+// declinedText replaces an uncited answer when slack.uncited is "decline".
+const declinedText = "I couldn't find this in the manuals, so I won't guess. Try rephrasing the question, or ask an admin to add the manual that covers it."
+
+// uncited reports whether ans is a generated answer that cites no passage. "Nothing found"
+// and retrieval-only answers are not: the first claims nothing, the second is passages.
+func uncited(ans *qa.Answer) bool {
+	return len(ans.Citations) == 0 && !ans.RetrievalOnly && strings.TrimSpace(ans.Text) != qa.NothingFound
+}
+
+// previewMessage is the streaming state of an answer: the text so far, without its not
+// yet validated citation markers, cut to fit.
 func previewMessage(partial string) renderedMessage {
-	text := truncateText(escapeText(strings.TrimSpace(partial)), maxSectionText)
+	text := truncateText(toMrkdwn(escapeText(strings.TrimSpace(stripMarkers(partial)))), maxSectionText)
 	if text == "" {
 		text = placeholderText
 	}

@@ -85,3 +85,14 @@ func tsBefore(a, b string) bool {
 	}
 	return af < bf
 }
+
+// markThread remembers that the bot answers in m's thread, so a follow-up there needs no
+// new mention.
+func (b *Bot) markThread(m incoming) {
+	b.threads.firstTime(m.Channel + ":" + m.threadTS())
+}
+
+// answeredIn reports whether the bot answered in the thread ts of channel.
+func (b *Bot) answeredIn(channel, ts string) bool {
+	return ts != "" && b.threads.has(channel+":"+ts)
+}
