@@ -104,7 +104,7 @@ func stripMentions(s string) string {
 func (b *Bot) handleMessage(ctx context.Context, m incoming) {
 	text := unescapeText(stripMentions(m.Text))
 	if cmd, ok := parseMentionCommand(text, len(m.Files) > 0); ok {
-		reply := b.runCommand(ctx, m.User, cmd, m.Files)
+		reply := b.runCommand(ctx, m.User, m.Channel, cmd, m.Files)
 		b.replyInThread(ctx, m, reply)
 		return
 	}

@@ -26,6 +26,7 @@ type fakeAdmin struct {
 type ingested struct {
 	Name    string
 	Content string
+	Product string
 }
 
 func newFakeAdmin() *fakeAdmin {
@@ -70,14 +71,14 @@ func (a *fakeAdmin) Status(context.Context) (bot.Status, error) {
 	return bot.Status{Model: "stories260K", Adapters: a.inUse(), Method: "cat", IndexDocs: 3, IndexChunks: 42}, nil
 }
 
-func (a *fakeAdmin) IngestFile(_ context.Context, path, name string) (string, error) {
+func (a *fakeAdmin) IngestFile(_ context.Context, path, name, product string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ingests = append(a.ingests, ingested{Name: name, Content: string(b)})
+	a.ingests = append(a.ingests, ingested{Name: name, Content: string(b), Product: product})
 	return fmt.Sprintf("1 document, %d bytes", len(b)), nil
 }
 

@@ -12,7 +12,7 @@ import (
 func (b *Bot) onSlashCommand(sc slack.SlashCommand) {
 	b.metrics.events.WithLabelValues("slash_command", "accepted").Inc()
 	b.work.goWork(func(ctx context.Context) {
-		reply := b.runCommand(ctx, sc.UserID, parseSlashCommand(sc.Text), nil)
+		reply := b.runCommand(ctx, sc.UserID, sc.ChannelID, parseSlashCommand(sc.Text), nil)
 		b.respond(ctx, sc.ResponseURL, reply)
 	})
 }
