@@ -40,6 +40,7 @@ type Bot struct {
 	// once auth.test passed), for /healthz.
 	connected atomic.Bool
 	threads   *seenSet
+	seenLog   *seenLog
 
 	// Set by Run once auth.test told us who we are; read-only afterwards.
 	self identity
@@ -124,6 +125,11 @@ func New(opts Options, deps Deps) (*Bot, error) {
 	if b.queue == nil {
 		b.queue = newFIFO(opts.MaxConcurrent, opts.QueueSize)
 	}
+	if opts.StatePath != "" {
+		if b.seenLog, err = openSeenLog(opts.StatePath, b.seen); err != nil {
+			return nil, err
+		}
+	}
 	b.admins = newAdminSet(opts.Admins, b.groupMembers, 5*time.Minute, time.Now)
 	return b, nil
 }
@@ -134,19 +140,23 @@ func New(opts Options, deps Deps) (*Bot, error) {
 func (b *Bot) Run(ctx context.Context) error {
 	b.started = time.Now()
 	b.work = newInflight(ctx)
-	auth, err := b.api.AuthTestContext(ctx)
+	// /healthz answers (503) while Slack is being reached, so an orchestrator sees why.
+	stopMetrics, err := b.serveMetrics()
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	auth, err := b.authTest(ctx)
 	if err != nil {
 		return fmt.Errorf("slack auth.test (check slack.bot_token and slack.api_url): %w", err)
 	}
 	b.self = identity{UserID: auth.UserID, BotID: auth.BotID, TeamID: auth.TeamID}
 	b.log.Info("connected to slack", "team", auth.Team, "bot_user", auth.UserID, "mode", b.opts.Mode)
 	b.refreshAdapterGauge(ctx)
-
-	stopMetrics, err := b.serveMetrics()
-	if err != nil {
-		return err
+	if b.opts.Mode == "http" {
+		// Slack comes to us; the Web API answered, which is all HTTP mode can know.
+		b.connected.Store(true)
 	}
-	defer stopMetrics()
 
 	switch b.opts.Mode {
 	case "http":
@@ -158,6 +168,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.log.Info("draining answers in flight", "timeout", b.opts.ShutdownTimeout)
 	if !b.work.drain(b.opts.ShutdownTimeout) {
 		b.log.Warn("shutdown timeout: some answers were cut off")
+	}
+	if b.seenLog != nil {
+		b.seenLog.close()
 	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -177,7 +190,7 @@ func (b *Bot) serveMetrics() (func(), error) {
 			return nil, fmt.Errorf("metrics listen %s: %w", b.opts.MetricsListen, err)
 		}
 	}
-	srv := &http.Server{Handler: b.metrics.healthHandler(&b.stopping), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: b.metrics.healthHandler(b.health), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			b.log.Error("metrics server stopped", "err", err)
@@ -195,4 +208,38 @@ func (b *Bot) refreshAdapterGauge(ctx context.Context) {
 		return
 	}
 	b.metrics.setAdapters(st.Adapters)
+}
+
+// health is /healthz's verdict: serving needs the Slack connection up and no shutdown.
+func (b *Bot) health() (bool, string) {
+	switch {
+	case b.stopping.Load():
+		return false, "shutting down"
+	case !b.connected.Load():
+		return false, "not connected to Slack"
+	}
+	return true, "ok"
+}
+
+// authTest asks Slack who the bot is. Slack refusing the token is final; Slack being
+// unreachable, rate limiting or failing (5xx) is retried with backoff (1 s doubling to
+// 30 s) until ctx ends, so a bot started before the network is up still comes up.
+func (b *Bot) authTest(ctx context.Context) (*slack.AuthTestResponse, error) {
+	delay := time.Second
+	for {
+		auth, err := b.api.AuthTestContext(ctx)
+		var se slack.SlackErrorResponse
+		if err == nil || errors.As(err, &se) || ctx.Err() != nil {
+			return auth, err
+		}
+		b.log.Warn("Slack unreachable; retrying auth.test", "err", err, "in", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
 }

@@ -66,6 +66,7 @@ func parseSlashCommand(text string) command {
 
 const helpText = "*Ask me about the manuals*: mention me in a channel (`@manualbot how do I reset the pump?`) " +
 	"or send me a direct message. I answer in a thread with numbered sources; reply in the thread to follow up.\n" +
+	"`/manualbot ask QUESTION` answers privately: only you see it.\n" +
 	"*Admin commands* (as `/manualbot …` or by mentioning me):\n" +
 	"• `adapters`: list the LoRA adapters\n" +
 	"• `use domain=NAME[,NAME] qa=NAME [method=cat] [weights=0.7,0.3]`: merge adapters and swap them in live\n" +

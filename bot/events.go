@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -37,11 +38,16 @@ func (b *Bot) onEventsAPI(ev slackevents.EventsAPIEvent) {
 		return
 	}
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
-		if !b.seen.firstTime("event:" + cb.EventID) {
+		if !b.firstSeen("event:" + cb.EventID) {
 			b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "duplicate").Inc()
 			b.log.Debug("duplicate event dropped", "event_id", cb.EventID)
 			return
 		}
+	}
+	if e, ok := ev.InnerEvent.Data.(*slackevents.AssistantThreadStartedEvent); ok {
+		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "accepted").Inc()
+		b.work.goWork(func(ctx context.Context) { b.suggestPrompts(ctx, e.AssistantThread) })
+		return
 	}
 	m, ok := b.toIncoming(ev.InnerEvent)
 	if !ok {
@@ -49,7 +55,7 @@ func (b *Bot) onEventsAPI(ev slackevents.EventsAPIEvent) {
 		return
 	}
 	// One message can arrive as both `message` and `app_mention` with different event ids.
-	if !b.seen.firstTime("msg:" + m.Channel + ":" + m.TS) {
+	if !b.firstSeen("msg:" + m.Channel + ":" + m.TS) {
 		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "duplicate").Inc()
 		return
 	}
@@ -71,7 +77,7 @@ func (b *Bot) toIncoming(inner slackevents.EventsAPIInnerEvent) (incoming, bool)
 		m = incoming{Channel: e.Channel, User: e.User, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, Files: e.Files}
 		m.IM = strings.HasPrefix(e.Channel, "D")
 	case *slackevents.MessageEvent:
-		if !e.IsIM() || e.BotID != "" {
+		if e.BotID != "" {
 			return m, false
 		}
 		switch e.SubType {
@@ -79,9 +85,12 @@ func (b *Bot) toIncoming(inner slackevents.EventsAPIInnerEvent) (incoming, bool)
 		default: // bot_message, message_changed, message_deleted, channel_join, …
 			return m, false
 		}
-		m = incoming{Channel: e.Channel, User: e.User, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, IM: true}
+		m = incoming{Channel: e.Channel, User: e.User, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, IM: e.IsIM()}
 		if e.Message != nil {
 			m.Files = e.Message.Files
+		}
+		if !m.IM && !b.takesPlain(m) {
+			return m, false
 		}
 	default:
 		return m, false
@@ -89,7 +98,49 @@ func (b *Bot) toIncoming(inner slackevents.EventsAPIInnerEvent) (incoming, bool)
 	if m.User == "" || m.User == b.self.UserID || m.TS == "" {
 		return m, false
 	}
+	if !m.IM && !b.channelAllowed(m.Channel) {
+		return m, false
+	}
 	return m, true
+}
+
+// takesPlain reports whether a channel message without a mention is the bot's to answer:
+// a follow-up in a thread the bot answered in, or a top-level question in one of the
+// plain channels. A message that mentions the bot is left to its app_mention event.
+func (b *Bot) takesPlain(m incoming) bool {
+	if strings.Contains(m.Text, "<@"+b.self.UserID) {
+		return false
+	}
+	if m.ThreadTS != "" {
+		return b.answeredIn(m.Channel, m.ThreadTS)
+	}
+	return slices.Contains(b.opts.PlainChannels, m.Channel)
+}
+
+// channelAllowed applies slack.allow_channels and slack.deny_channels.
+func (b *Bot) channelAllowed(ch string) bool {
+	if slices.Contains(b.opts.DenyChannels, ch) {
+		return false
+	}
+	return len(b.opts.AllowChannels) == 0 || slices.Contains(b.opts.AllowChannels, ch)
+}
+
+// suggestPrompts answers assistant_thread_started: the pane opens with starter prompts.
+func (b *Bot) suggestPrompts(ctx context.Context, t slackevents.AssistantThread) {
+	prompts := make([]slack.AssistantThreadsPrompt, 0, len(b.opts.SuggestedPrompts))
+	for _, p := range b.opts.SuggestedPrompts {
+		title := p
+		if len(title) > 40 {
+			title = truncateText(title, 40)
+		}
+		prompts = append(prompts, slack.AssistantThreadsPrompt{Title: title, Message: p})
+	}
+	err := b.api.SetAssistantThreadsSuggestedPromptsContext(ctx, slack.AssistantThreadsSetSuggestedPromptsParameters{
+		Title: "Ask me about the manuals", ChannelID: t.ChannelID, ThreadTS: t.ThreadTimeStamp, Prompts: prompts})
+	if err != nil {
+		b.metrics.errors.WithLabelValues("slack_api").Inc()
+		b.log.Warn("assistant.threads.setSuggestedPrompts failed", "channel", t.ChannelID, "err", err)
+	}
 }
 
 // mentionRE matches user mentions as Slack encodes them: <@U123> or <@U123|name>.

@@ -202,6 +202,20 @@ func contextLine(ans *qa.Answer) string {
 	return strings.Join(parts, " · ")
 }
 
+// tallyBlock is the feedback buttons with the votes so far on their labels.
+func tallyBlock(id string, up, down int) slack.Block {
+	upText, downText := ":+1: Helpful", ":-1: Not helpful"
+	if up > 0 {
+		upText += fmt.Sprintf(" · %d", up)
+	}
+	if down > 0 {
+		downText += fmt.Sprintf(" · %d", down)
+	}
+	upB := slack.NewButtonBlockElement(actionHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, upText, true, false))
+	downB := slack.NewButtonBlockElement(actionNotHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, downText, true, false))
+	return slack.NewActionBlock(feedbackBlockID, upB, downB)
+}
+
 func feedbackBlock(id string) slack.Block {
 	up := slack.NewButtonBlockElement(actionHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, ":+1: Helpful", true, false))
 	down := slack.NewButtonBlockElement(actionNotHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, ":-1: Not helpful", true, false))

@@ -18,20 +18,27 @@ func (b *Bot) runSocket(ctx context.Context) error {
 		socketmode.OptionLog(log.New(slogWriter{b.log}, "", 0)),
 	)
 	h := socketmode.NewSocketmodeHandler(client)
+	// /healthz follows the websocket: up on hello, down while (re)connecting.
 	h.Handle(socketmode.EventTypeConnecting, func(*socketmode.Event, *socketmode.Client) {
+		b.connected.Store(false)
 		b.log.Info("connecting to Slack (Socket Mode)")
 	})
 	h.Handle(socketmode.EventTypeConnected, func(*socketmode.Event, *socketmode.Client) {
 		b.log.Info("connected to Slack (Socket Mode)")
 	})
 	h.Handle(socketmode.EventTypeConnectionError, func(evt *socketmode.Event, _ *socketmode.Client) {
+		b.connected.Store(false)
 		b.log.Warn("Socket Mode connection error; retrying", "detail", fmt.Sprint(evt.Data))
 	})
 	h.Handle(socketmode.EventTypeInvalidAuth, func(*socketmode.Event, *socketmode.Client) {
+		b.connected.Store(false)
 		b.log.Error("Slack refused the app token (slack.app_token needs connections:write)")
 	})
-	h.Handle(socketmode.EventTypeHello, func(*socketmode.Event, *socketmode.Client) {})
+	h.Handle(socketmode.EventTypeHello, func(*socketmode.Event, *socketmode.Client) {
+		b.connected.Store(true)
+	})
 	h.Handle(socketmode.EventTypeDisconnect, func(*socketmode.Event, *socketmode.Client) {
+		b.connected.Store(false)
 		b.log.Info("Slack asked to reconnect")
 	})
 	h.Handle(socketmode.EventTypeEventsAPI, func(evt *socketmode.Event, c *socketmode.Client) {
