@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"manualbot/bot"
 	"manualbot/qa"
@@ -101,7 +102,9 @@ func (a *fakeAdmin) snapshot() (uses []bot.UseRequest, ingests []ingested) {
 type fakeAnswerer struct {
 	admin   *fakeAdmin
 	release chan struct{}
-	started chan qa.Question
+	// release2 is a second gate, for questions containing "[hold2]".
+	release2 chan struct{}
+	started  chan qa.Question
 	long    string // when set, the answer text for questions containing "[long]"
 
 	mu        sync.Mutex
@@ -109,7 +112,7 @@ type fakeAnswerer struct {
 }
 
 func newFakeAnswerer(admin *fakeAdmin) *fakeAnswerer {
-	return &fakeAnswerer{admin: admin, release: make(chan struct{}), started: make(chan qa.Question, 64)}
+	return &fakeAnswerer{admin: admin, release: make(chan struct{}), release2: make(chan struct{}), started: make(chan qa.Question, 64)}
 }
 
 var pumpCitations = []qa.Citation{
@@ -138,9 +141,31 @@ func (f *fakeAnswerer) Ask(ctx context.Context, q qa.Question, onPartial func(st
 			return nil, ctx.Err()
 		}
 	}
+	if strings.Contains(q.Text, "[hold2]") {
+		select {
+		case <-f.release2:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if strings.Contains(q.Text, "[slow]") {
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	onPartial("Hold the reset button for five seconds [1].")
 	onPartial(text)
-	return &qa.Answer{Text: text, Citations: pumpCitations, Adapters: adapters,
+	cites := pumpCitations
+	switch {
+	case strings.Contains(q.Text, "[uncited]"):
+		// What the pipeline returns when the model cited nothing valid.
+		text, cites = "Probably unplug it and plug it back in.", []qa.Citation{}
+	case strings.Contains(q.Text, "[markdown]"):
+		text = "## Reset\n**Hold** the button [1]:\n- press *firmly*\n- wait\n```\nreset --hard\n```"
+	}
+	return &qa.Answer{Text: text, Citations: cites, Adapters: adapters,
 		Timings: qa.Timings{GeneratedTokens: 20}}, nil
 }
 
