@@ -48,7 +48,7 @@ func (b *Bot) askPrivately(ctx context.Context, sc slack.SlashCommand, text stri
 	b.metrics.inflight.Inc()
 	defer b.metrics.inflight.Dec()
 	q := qa.Question{Text: text, Product: b.opts.ChannelProducts[sc.ChannelID], User: sc.UserID, Channel: sc.ChannelID}
-	ans, err := b.answerer.Ask(ctx, q, nil)
+	ans, err := b.answerer.Ask(ctx, q, func(string) {})
 	if err != nil {
 		msg := "Sorry, I couldn't answer that because something went wrong on my side. Please try again in a moment."
 		if ctx.Err() != nil {

@@ -105,7 +105,7 @@ type fakeAnswerer struct {
 	// release2 is a second gate, for questions containing "[hold2]".
 	release2 chan struct{}
 	started  chan qa.Question
-	long    string // when set, the answer text for questions containing "[long]"
+	long     string // when set, the answer text for questions containing "[long]"
 
 	mu        sync.Mutex
 	questions []qa.Question

@@ -1,0 +1,136 @@
+package bot_test
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"manualbot/bot"
+	"manualbot/bot/fakeslack"
+)
+
+// An event answered before a restart and retried by Slack after it is answered once: the
+// event ids taken are kept under the data dir.
+func TestRetryAcrossRestartAnsweredOnce(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), bot.SeenFile)
+			h := start(t, mode, func(o *bot.Options, _ *fakeAnswerer) { o.StatePath = state })
+			full := "<@" + fakeslack.BotUserID + "> reset?"
+			ts := h.slack.UserMessage(channel, someone, full, "")
+			ev := fakeslack.Mention(channel, someone, full, ts, "")
+			h.deliver("EvRestart", ev, 0)
+			h.waitFinal(channel, ts)
+			h.restart()
+			h.deliver("EvRestart", ev, 1)
+			// A new question after the retry shows the retry was handled (and dropped).
+			h.waitFinal(channel, h.mention(someone, "next?", ""))
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(h.ans.asked()); n != 2 {
+				t.Errorf("%d questions asked, want 2: the retry was answered again", n)
+			}
+			if n := len(h.slack.BotMessages(channel, ts)); n != 1 {
+				t.Errorf("%d bot messages in the thread, want 1", n)
+			}
+		})
+	}
+}
+
+// Feedback counts once per user per answer, across restarts too, and the buttons show the
+// votes after a click.
+func TestFeedbackOncePerUser(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			h := start(t, mode, nil)
+			ts := h.mention(someone, "reset?", "")
+			msg := h.waitFinal(channel, ts)[0]
+			h.click(someone, msg, "feedback_helpful", "fb1")
+			if got := h.waitResponse("fb1"); !strings.Contains(got, "Thanks") {
+				t.Errorf("first click: %q", got)
+			}
+			h.slack.WaitFor(wait, "the tally on the buttons", func() bool {
+				m := h.slack.BotMessages(channel, ts)[0]
+				return strings.Contains(strings.Join(blockTexts(t, m.Blocks), "\n"), ":+1: Helpful · 1")
+			})
+			h.restart()
+			h.click(someone, msg, "feedback_not_helpful", "fb2")
+			if got := h.waitResponse("fb2"); !strings.Contains(got, "already rated") {
+				t.Errorf("second click by the same user: %q", got)
+			}
+			h.click(admin, h.slack.BotMessages(channel, ts)[0], "feedback_not_helpful", "fb3")
+			h.slack.WaitFor(wait, "the second user's vote on the buttons", func() bool {
+				all := strings.Join(blockTexts(t, h.slack.BotMessages(channel, ts)[0].Blocks), "\n")
+				return strings.Contains(all, ":+1: Helpful · 1") && strings.Contains(all, ":-1: Not helpful · 1")
+			})
+		})
+	}
+}
+
+// /healthz follows the Socket Mode connection: 503 while it cannot be reopened, 200 again
+// once it is.
+func TestHealthFollowsConnection(t *testing.T) {
+	h := start(t, "socket", nil)
+	health := func() int {
+		resp, err := http.Get(h.metrics + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitHealth := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(wait)
+		for health() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("/healthz never answered %d", want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitHealth(http.StatusOK)
+	h.slack.Fail("apps.connections.open", "internal_error", "internal_error", "internal_error")
+	h.slack.DropConnections()
+	waitHealth(http.StatusServiceUnavailable)
+	waitHealth(http.StatusOK)
+	h.waitFinal(channel, h.mention(someone, "reset?", ""))
+}
+
+// The adapter gauge names what answers are written with: a swap shows up with the next
+// answer, not before.
+func TestAdapterGaugeFollowsAnswers(t *testing.T) {
+	h := start(t, "http", nil)
+	scrape := func() string {
+		resp, err := http.Get(h.metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(body)
+	}
+	id := h.slash(admin, "use domain=pumps-v2 qa=qa-v2")
+	if r := h.waitResponse(id); !strings.Contains(r, "Now answering with") {
+		t.Fatalf("use: %q", r)
+	}
+	if body := scrape(); !strings.Contains(body, `manualbot_adapter_in_use{adapter="pumps-v1"} 1`) {
+		t.Errorf("before any answer the gauge should still show the set answers used")
+	}
+	h.waitFinal(channel, h.mention(someone, "reset?", ""))
+	deadline := time.Now().Add(wait)
+	for body := scrape(); !strings.Contains(body, `manualbot_adapter_in_use{adapter="pumps-v2"} 1`); body = scrape() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the gauge never showed the adapters the answer used:\n%s", body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if body := scrape(); strings.Contains(body, `adapter="pumps-v1"`) {
+		t.Errorf("the gauge still names the old adapter")
+	}
+}
