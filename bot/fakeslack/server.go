@@ -160,6 +160,17 @@ func (s *Server) UserMessage(channel, user, text, threadTS string) string {
 	return m.TS
 }
 
+// BotMessage stores a message as if the bot had posted it (an earlier answer in a
+// thread, for conversations.replies) and returns its ts.
+func (s *Server) BotMessage(channel, text, threadTS string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := &Message{Type: "message", Channel: channel, TS: s.nextTSLocked(), ThreadTS: threadTS, User: BotUserID, BotID: BotID, Text: text}
+	s.messages = append(s.messages, m)
+	s.notifyLocked()
+	return m.TS
+}
+
 // AddFile makes a file downloadable at the URL files.info reports for it.
 func (s *Server) AddFile(f File) {
 	s.mu.Lock()
