@@ -23,8 +23,9 @@ type Ticket interface {
 	// Ahead is how many questions are ahead of this one now (0: it may start).
 	Ahead() int
 	// Wait blocks until the question may start, calling onAhead (never concurrently) each
-	// time the number ahead changes. It returns ctx's error if ctx ends first; the ticket
-	// must still be released.
+	// time the number ahead differs from what was last reported (by Ahead or onAhead),
+	// while it is above 0. It returns ctx's error if ctx ends first; the ticket must
+	// still be released.
 	Wait(ctx context.Context, onAhead func(ahead int)) error
 	// Release gives the place up (after the answer, or after giving up waiting).
 	Release()
@@ -49,12 +50,13 @@ type fifoTicket struct {
 	q        *fifo
 	admitted bool
 	released bool
+	reported int // what Ahead last returned; -1 before
 }
 
 func (q *fifo) Enter() (Ticket, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	t := &fifoTicket{q: q}
+	t := &fifoTicket{q: q, reported: -1}
 	if q.running < q.limit && len(q.waiting) == 0 {
 		q.running++
 		t.admitted = true
@@ -85,23 +87,26 @@ func (t *fifoTicket) aheadLocked() int {
 func (t *fifoTicket) Ahead() int {
 	t.q.mu.Lock()
 	defer t.q.mu.Unlock()
-	return t.aheadLocked()
+	t.reported = t.aheadLocked()
+	return t.reported
 }
 
 func (t *fifoTicket) Wait(ctx context.Context, onAhead func(int)) error {
 	q := t.q
-	last := -1
 	for {
 		q.mu.Lock()
-		n, ch := t.aheadLocked(), q.changed
+		n, ch, last := t.aheadLocked(), q.changed, t.reported
+		if n > 0 {
+			t.reported = n
+		}
 		q.mu.Unlock()
 		if n == 0 {
 			return nil
 		}
-		if n != last && last != -1 && onAhead != nil {
+		// The place may have moved between Ahead and Wait: what the asker was shown counts.
+		if n != last && onAhead != nil {
 			onAhead(n)
 		}
-		last = n
 		select {
 		case <-ch:
 		case <-ctx.Done():
