@@ -120,7 +120,7 @@ func (b *Bot) answerQuestion(ctx context.Context, m incoming, text string) {
 	}
 	if uncited(ans) && b.opts.Uncited == "decline" {
 		b.metrics.errors.WithLabelValues("uncited_declined").Inc()
-		ans = &qa.Answer{Text: declinedText, Citations: []qa.Citation{}, Adapters: ans.Adapters, Timings: ans.Timings, RetrievalOnly: true}
+		ans = &qa.Answer{Text: declinedText, Citations: []qa.Citation{}, Adapters: ans.Adapters, Timings: ans.Timings}
 	}
 	id := m.Channel + "/" + msgTS
 	// Remembered before it is shown, so that a quick click finds it.

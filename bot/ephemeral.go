@@ -60,7 +60,7 @@ func (b *Bot) askPrivately(ctx context.Context, sc slack.SlashCommand, text stri
 		return
 	}
 	if uncited(ans) && b.opts.Uncited == "decline" {
-		ans = &qa.Answer{Text: declinedText, Citations: []qa.Citation{}, Adapters: ans.Adapters, RetrievalOnly: true}
+		ans = &qa.Answer{Text: declinedText, Citations: []qa.Citation{}, Adapters: ans.Adapters, Timings: ans.Timings}
 	}
 	id := "private/" + sc.ChannelID + "/" + sc.TriggerID
 	b.answers.put(id, answered{Question: text, Asker: sc.UserID, Answer: ans})

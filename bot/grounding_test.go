@@ -21,7 +21,7 @@ func TestGroundingVisible(t *testing.T) {
 			notWant: []string{"*Sources*"}},
 		{name: "uncited declined", question: "reset? [uncited]", uncited: "decline",
 			want:    []string{"I couldn't find this in the manuals, so I won't guess"},
-			notWant: []string{"Probably unplug it", "No sources cited"}},
+			notWant: []string{"Probably unplug it", "No sources cited", "retrieval only"}},
 		{name: "cited not marked", question: "reset?",
 			want:    []string{"*Sources*", "[1]"},
 			notWant: []string{"No sources cited"}},

@@ -228,10 +228,12 @@ const uncitedText = ":warning: No sources cited — this answer may not come fro
 // declinedText replaces an uncited answer when slack.uncited is "decline".
 const declinedText = "I couldn't find this in the manuals, so I won't guess. Try rephrasing the question, or ask an admin to add the manual that covers it."
 
-// uncited reports whether ans is a generated answer that cites no passage. "Nothing found"
-// and retrieval-only answers are not: the first claims nothing, the second is passages.
+// uncited reports whether ans is a generated answer that cites no passage. "Nothing
+// found", a declined answer and retrieval-only answers are not: the first two claim
+// nothing, the last is passages.
 func uncited(ans *qa.Answer) bool {
-	return len(ans.Citations) == 0 && !ans.RetrievalOnly && strings.TrimSpace(ans.Text) != qa.NothingFound
+	text := strings.TrimSpace(ans.Text)
+	return len(ans.Citations) == 0 && !ans.RetrievalOnly && text != qa.NothingFound && text != declinedText
 }
 
 // previewMessage is the streaming state of an answer: the text so far, without its not

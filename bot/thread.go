@@ -58,7 +58,9 @@ func (b *Bot) turnOf(msg slack.Message) (qa.Turn, bool) {
 		return qa.Turn{}, false
 	}
 	if own {
-		if text == placeholderText || text == rateLimitedText || text == "Sources" {
+		// The bot's status lines are not part of the conversation.
+		if text == placeholderText || text == rateLimitedText || text == busyText || text == "Sources" ||
+			strings.HasPrefix(text, "Queued: ") || strings.HasPrefix(text, "Sorry, I couldn't answer") {
 			return qa.Turn{}, false
 		}
 		return qa.Turn{Role: "assistant", Text: text}, true
