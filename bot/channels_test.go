@@ -173,3 +173,28 @@ func zipOf(t *testing.T, files map[string]string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// A slash command delivered twice (a retry carries the same trigger id) runs once.
+func TestSlashRetryRunsOnce(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			h := start(t, mode, nil)
+			rid := "slash-retry"
+			for range 2 {
+				if mode == "socket" {
+					env := h.slack.Envelope("slash_commands", fakeslack.SlashPayload(someone, channel, "ask reset?", h.slack.ResponseURL(rid)), 0)
+					h.slack.WaitFor(wait, "ack", func() bool { return h.slack.Acked(env) })
+				} else {
+					h.do(fakeslack.FormRequest(h.events, fakeslack.SlashCommand(someone, channel, "ask reset?", h.slack.ResponseURL(rid)), fakeslack.SigningSecret, time.Now()))
+				}
+			}
+			h.slack.WaitFor(wait, "the private answer", func() bool { return len(h.slack.ResponseTexts(rid)) >= 2 })
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(h.ans.asked()); n != 1 {
+				t.Errorf("the retried command ran %d times", n)
+			}
+		})
+	}
+}

@@ -53,3 +53,31 @@ func TestFIFO(t *testing.T) {
 		t.Errorf("d not admitted after b finished")
 	}
 }
+
+// Socket Mode's connection events are handled concurrently; the connection count orders
+// them: a late "connecting" for the live connection does not mark it down, a newer one does.
+func TestSocketHealthOrder(t *testing.T) {
+	var h socketHealth
+	steps := []struct {
+		event string
+		count int
+		want  bool
+	}{
+		{"established", 1, true},
+		{"connecting", 1, true}, // late event of the connection now up
+		{"connecting", 2, false},
+		{"established", 1, false}, // a stale event of the old connection
+		{"established", 2, true},
+	}
+	for i, s := range steps {
+		var got bool
+		if s.event == "connecting" {
+			got = h.connecting(s.count)
+		} else {
+			got = h.established(s.count)
+		}
+		if got != s.want {
+			t.Errorf("step %d (%s %d): up = %v, want %v", i, s.event, s.count, got, s.want)
+		}
+	}
+}
