@@ -20,6 +20,10 @@ func (b *Bot) askPrivately(ctx context.Context, sc slack.SlashCommand, text stri
 		b.respond(ctx, sc.ResponseURL, "Usage: `/manualbot ask QUESTION`: I answer privately, only you see it.")
 		return
 	}
+	if !strings.HasPrefix(sc.ChannelID, "D") && !b.channelAllowed(sc.ChannelID) {
+		b.respond(ctx, sc.ResponseURL, "I don't answer questions in this channel (slack.allow_channels / deny_channels). Ask me in a direct message.")
+		return
+	}
 	if !b.limiter.allow(sc.UserID) {
 		b.metrics.errors.WithLabelValues("rate_limited").Inc()
 		b.respond(ctx, sc.ResponseURL, rateLimitedText)
