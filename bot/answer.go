@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -98,14 +100,17 @@ func (b *Bot) answerQuestion(ctx context.Context, m incoming, text string) {
 		b.deleteMessage(ctx, m.Channel, placeholderTS)
 		prog = native
 	}
-	writing := false
+	var writing atomic.Bool
+	var status sync.WaitGroup
 	ans, err := b.answerer.Ask(ctx, q, func(s string) {
-		if !writing {
-			writing = true
-			b.setStatus(ctx, m, "is writing an answer…")
+		// onPartial must not block the model: the status goes out on its own, and is
+		// waited for below so that it cannot land after the answer (which clears it).
+		if !writing.Swap(true) && m.IM && m.ThreadTS != "" {
+			status.Go(func() { b.setStatus(ctx, m, "is writing an answer…") })
 		}
 		prog.update(s)
 	})
+	status.Wait()
 	prog.stop()
 	msgTS := placeholderTS
 	if native != nil {

@@ -115,10 +115,15 @@ func (s *nativeStream) stop() {
 	<-s.done
 }
 
-// finish stops the stream with blocks (the sources and feedback buttons) under it.
+// finish stops the stream, with blocks (the sources and feedback buttons) under it when
+// there are any.
 func (s *nativeStream) finish(ctx context.Context, blocks []slack.Block) error {
 	s.stop()
-	_, _, err := s.b.api.StopStreamContext(ctx, s.channel, s.ts, slack.MsgOptionBlocks(blocks...))
+	var opts []slack.MsgOption
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	_, _, err := s.b.api.StopStreamContext(ctx, s.channel, s.ts, opts...)
 	if err != nil {
 		s.b.metrics.errors.WithLabelValues("slack_api").Inc()
 		s.b.log.Error("chat.stopStream failed", "channel", s.channel, "ts", s.ts, "err", err)
