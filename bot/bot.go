@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,7 @@ type Bot struct {
 	connected atomic.Bool
 	threads   *seenSet
 	seenLog   *seenLog
+	threadLog *seenLog
 
 	// Set by Run once auth.test told us who we are; read-only afterwards.
 	self identity
@@ -129,6 +131,10 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		if b.seenLog, err = openSeenLog(opts.StatePath, b.seen); err != nil {
 			return nil, err
 		}
+		if b.threadLog, err = openSeenLog(filepath.Join(filepath.Dir(opts.StatePath), ThreadsFile), b.threads); err != nil {
+			b.seenLog.close()
+			return nil, err
+		}
 	}
 	b.admins = newAdminSet(opts.Admins, b.groupMembers, 5*time.Minute, time.Now)
 	return b, nil
@@ -171,6 +177,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	if b.seenLog != nil {
 		b.seenLog.close()
+		b.threadLog.close()
 	}
 	if errors.Is(err, context.Canceled) {
 		err = nil

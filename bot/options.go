@@ -63,7 +63,8 @@ type Options struct {
 	AllowChannels, DenyChannels []string
 	// SuggestedPrompts are offered when a user opens the bot's assistant pane.
 	SuggestedPrompts []string
-	// StatePath is where event ids are kept across restarts; empty keeps them in memory.
+	// StatePath is where event ids are kept across restarts (ThreadsFile goes beside it);
+	// empty keeps them in memory.
 	StatePath string
 }
 
@@ -73,6 +74,10 @@ const FeedbackFile = "feedback.jsonl"
 // SeenFile keeps the ids of the events already taken, inside the data dir, so a retry
 // Slack sends across a restart is not answered twice.
 const SeenFile = "slack-seen.jsonl"
+
+// ThreadsFile, beside SeenFile, keeps the threads the bot answered in (a week), so that a
+// follow-up without a mention is still taken after a restart.
+const ThreadsFile = "slack-threads.jsonl"
 
 // FromConfig builds Options from the loaded config, with defaults for what it lacks.
 func FromConfig(c *configs.Config) Options {

@@ -91,7 +91,10 @@ func tsBefore(a, b string) bool {
 // markThread remembers that the bot answers in m's thread, so a follow-up there needs no
 // new mention.
 func (b *Bot) markThread(m incoming) {
-	b.threads.firstTime(m.Channel + ":" + m.threadTS())
+	key := m.Channel + ":" + m.threadTS()
+	if b.threads.firstTime(key) && b.threadLog != nil {
+		b.threadLog.add(key, b.threads.now())
+	}
 }
 
 // answeredIn reports whether the bot answered in the thread ts of channel.
