@@ -1,6 +1,9 @@
 package bot
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Slack's mrkdwn as Slack documents it (https://docs.slack.dev/messaging/formatting-message-text):
 // *bold*, _italic_, ~strike~, <url|text>, • for bullets; code left alone.
@@ -42,5 +45,17 @@ func TestStripMarkers(t *testing.T) {
 		if got := stripMarkers(tc.in); got != tc.want {
 			t.Errorf("stripMarkers(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestNeutralizeMentions(t *testing.T) {
+	got := neutralizeMentions("ping <!channel> and <@U123> in <#C1|general>, a < b")
+	for _, bad := range []string{"<!", "<@", "<#"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%q still opens a mention with %q", got, bad)
+		}
+	}
+	if !strings.Contains(got, "a < b") {
+		t.Errorf("plain text changed: %q", got)
 	}
 }

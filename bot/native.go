@@ -93,7 +93,7 @@ func (s *nativeStream) run(ctx context.Context) {
 			return
 		}
 		s.mu.Lock()
-		text := strings.TrimRight(stripMarkers(s.latest), " ")
+		text := strings.TrimRight(neutralizeMentions(stripMarkers(s.latest)), " ")
 		s.mu.Unlock()
 		delta, ok := strings.CutPrefix(text, s.sent)
 		if !ok || delta == "" {
@@ -130,3 +130,11 @@ func (s *nativeStream) finish(ctx context.Context, blocks []slack.Block) error {
 	}
 	return err
 }
+
+// mentionOpeners are how Slack text opens a ping or a link: <@U…>, <!channel>, <#C…>.
+var mentionOpeners = strings.NewReplacer("<@", "<\u200b@", "<!", "<\u200b!", "<#", "<\u200b#")
+
+// neutralizeMentions keeps a streamed answer (Markdown, not escaped like mrkdwn) from
+// pinging anyone or a channel: a zero-width space breaks each opener. The final answer,
+// escaped, replaces the streamed text once the stream stops.
+func neutralizeMentions(s string) string { return mentionOpeners.Replace(s) }
