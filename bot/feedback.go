@@ -43,6 +43,15 @@ func (f Feedback) answerKey() string {
 	return f.Channel + "/" + f.MessageTS
 }
 
+// voteKey names one user's vote on one answer; "" when the record says neither who voted
+// nor on what (records made outside Slack), which are then not deduplicated.
+func (f Feedback) voteKey() string {
+	if f.User == "" || f.AnswerID == "" && f.MessageTS == "" {
+		return ""
+	}
+	return f.answerKey() + "|" + f.User
+}
+
 // ErrAlreadyRated is Record's answer to a second vote by one user on one answer.
 var ErrAlreadyRated = errors.New("this user already rated this answer")
 
@@ -87,7 +96,9 @@ func OpenFeedbackStore(path string) (*FeedbackStore, error) {
 // count adds f to the votes; callers hold s.mu (or own s).
 func (s *FeedbackStore) count(f Feedback) {
 	key := f.answerKey()
-	s.voted[key+"|"+f.User] = true
+	if v := f.voteKey(); v != "" {
+		s.voted[v] = true
+	}
 	t := s.tally[key]
 	if f.Rating == "helpful" {
 		t[0]++
@@ -118,7 +129,7 @@ func (s *FeedbackStore) Record(f Feedback) error {
 	line = append(line, '\n')
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.voted[f.answerKey()+"|"+f.User] {
+	if v := f.voteKey(); v != "" && s.voted[v] {
 		return ErrAlreadyRated
 	}
 	file, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
