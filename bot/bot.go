@@ -228,15 +228,21 @@ func (b *Bot) health() (bool, string) {
 	return true, "ok"
 }
 
+// authRetryFor bounds how long an unreachable Slack is retried at start: long enough for
+// a network or proxy coming up beside the bot, short enough that a mistyped api_url ends
+// in an error rather than a bot that never says why it is not serving.
+const authRetryFor = 2 * time.Minute
+
 // authTest asks Slack who the bot is. Slack refusing the token is final; Slack being
 // unreachable, rate limiting or failing (5xx) is retried with backoff (1 s doubling to
-// 30 s) until ctx ends, so a bot started before the network is up still comes up.
+// 30 s) for up to authRetryFor, so a bot started before the network is up still comes up.
 func (b *Bot) authTest(ctx context.Context) (*slack.AuthTestResponse, error) {
 	delay := time.Second
+	giveUp := time.Now().Add(authRetryFor)
 	for {
 		auth, err := b.api.AuthTestContext(ctx)
 		var se slack.SlackErrorResponse
-		if err == nil || errors.As(err, &se) || ctx.Err() != nil {
+		if err == nil || errors.As(err, &se) || ctx.Err() != nil || time.Now().Add(delay).After(giveUp) {
 			return auth, err
 		}
 		b.log.Warn("Slack unreachable; retrying auth.test", "err", err, "in", delay)
