@@ -137,3 +137,20 @@ func TestAdapterGaugeFollowsAnswers(t *testing.T) {
 		t.Errorf("the gauge still names the old adapter")
 	}
 }
+
+// Slack failing (5xx) when the bot starts is retried with backoff; the bot comes up and
+// answers.
+func TestStartRetriesUnreachableSlack(t *testing.T) {
+	h := &harness{t: t, mode: "http", slack: fakeslack.New(t), admin: newFakeAdmin(), done: make(chan error, 1)}
+	h.ans = newFakeAnswerer(h.admin)
+	h.slack.Fail("auth.test", "503")
+	h.opts = bot.Options{Mode: "http", BotToken: fakeslack.BotToken, SigningSecret: fakeslack.SigningSecret,
+		APIURL: h.slack.APIURL(), FeedbackPath: filepath.Join(t.TempDir(), bot.FeedbackFile), ShutdownTimeout: wait,
+		Streaming: "update", UpdateInterval: 20 * time.Millisecond}
+	h.launch()
+	t.Cleanup(func() { h.stop() })
+	if n := len(h.slack.Calls("auth.test")); n < 2 {
+		t.Fatalf("auth.test called %d times; the 503 was not retried", n)
+	}
+	h.waitFinal(channel, h.mention(someone, "reset?", ""))
+}

@@ -281,6 +281,10 @@ func (s *Server) api(method string, h func(form url.Values) any) http.HandlerFun
 			return
 		}
 		if e := s.takeFailure(method); e != "" {
+			if code, err := strconv.Atoi(e); err == nil {
+				http.Error(w, http.StatusText(code), code)
+				return
+			}
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": e})
 			return
 		}
@@ -419,7 +423,8 @@ func (s *Server) ResponseTexts(id string) []string {
 }
 
 // Fail makes the next len(errs) calls to method answer ok:false with those errors, in
-// order (e.g. Fail("chat.update", "message_not_found")).
+// order (e.g. Fail("chat.update", "message_not_found")); an error that is a number ("503")
+// is answered as that HTTP status instead, as an overloaded Slack or a proxy does.
 func (s *Server) Fail(method string, errs ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
