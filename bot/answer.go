@@ -59,67 +59,14 @@ func (b *Bot) answerQuestion(ctx context.Context, m incoming, text string) {
 	ctx, cancel := context.WithTimeout(ctx, b.opts.AnswerTimeout)
 	defer cancel()
 
-	first := placeholderText
-	ahead := ticket.Ahead()
-	if ahead > 0 {
-		first = queuedText(ahead)
-	}
-	_, placeholderTS, err := b.api.PostMessageContext(ctx, m.Channel,
-		slack.MsgOptionText(first, false), slack.MsgOptionTS(m.threadTS()))
-	if err != nil {
-		b.metrics.errors.WithLabelValues("slack_api").Inc()
-		b.log.Error("posting the placeholder failed", "channel", m.Channel, "err", err)
+	placeholderTS, st, ok := b.waitTurn(ctx, m, ticket, arrived)
+	if !ok {
 		return
-	}
-	b.metrics.placeholderLatency.Observe(time.Since(arrived).Seconds())
-	st := newStreamer(b, m.Channel, placeholderTS, b.opts.UpdateInterval)
-	go st.run(ctx)
-	if ahead > 0 {
-		b.metrics.queued.Inc()
-		err := ticket.Wait(ctx, func(n int) { st.show(textMessage(queuedText(n))) })
-		b.metrics.queued.Dec()
-		if err != nil {
-			st.stop()
-			b.answerFailed(ctx, m, placeholderTS, err)
-			return
-		}
-		st.show(textMessage(placeholderText))
 	}
 	b.metrics.inflight.Inc()
 	defer b.metrics.inflight.Dec()
-	b.setStatus(ctx, m, "is searching the manuals…")
-
-	q := qa.Question{Text: text, Product: b.opts.ChannelProducts[m.Channel], User: m.User, Channel: m.Channel}
-	if m.ThreadTS != "" {
-		q.History = b.threadHistory(ctx, m, placeholderTS)
-	}
-	var prog progress = st
-	native := b.startNative(ctx, m)
-	if native != nil {
-		st.stop()
-		b.deleteMessage(ctx, m.Channel, placeholderTS)
-		prog = native
-	}
-	var writing atomic.Bool
-	var status sync.WaitGroup
-	ans, err := b.answerer.Ask(ctx, q, func(s string) {
-		// onPartial must not block the model: the status goes out on its own, and is
-		// waited for below so that it cannot land after the answer (which clears it).
-		if !writing.Swap(true) && m.IM && m.ThreadTS != "" {
-			status.Go(func() { b.setStatus(ctx, m, "is writing an answer…") })
-		}
-		prog.update(s)
-	})
-	status.Wait()
-	prog.stop()
-	msgTS := placeholderTS
-	if native != nil {
-		msgTS = native.ts
-	}
+	ans, msgTS, native, err := b.write(ctx, m, text, placeholderTS, st)
 	if err != nil {
-		if native != nil {
-			_ = native.finish(context.WithoutCancel(ctx), nil)
-		}
 		b.answerFailed(ctx, m, msgTS, err)
 		return
 	}
@@ -139,6 +86,75 @@ func (b *Bot) answerQuestion(ctx context.Context, m incoming, text string) {
 	b.metrics.answerLatency.Observe(time.Since(arrived).Seconds())
 	b.log.Info("answered", "channel", m.Channel, "user", m.User, "citations", len(ans.Citations),
 		"adapters", ans.Adapters, "native_stream", native != nil, "seconds", time.Since(arrived).Seconds())
+}
+
+// waitTurn posts the placeholder — the question's place in the queue when it must wait —
+// and waits for its turn, showing each move of its place. It reports false when there is
+// nothing more to do: the placeholder could not be posted, or the wait ended (timeout,
+// shutdown), which the placeholder then says.
+func (b *Bot) waitTurn(ctx context.Context, m incoming, ticket Ticket, arrived time.Time) (string, *streamer, bool) {
+	first := placeholderText
+	ahead := ticket.Ahead()
+	if ahead > 0 {
+		first = queuedText(ahead)
+	}
+	_, placeholderTS, err := b.api.PostMessageContext(ctx, m.Channel,
+		slack.MsgOptionText(first, false), slack.MsgOptionTS(m.threadTS()))
+	if err != nil {
+		b.metrics.errors.WithLabelValues("slack_api").Inc()
+		b.log.Error("posting the placeholder failed", "channel", m.Channel, "err", err)
+		return "", nil, false
+	}
+	b.metrics.placeholderLatency.Observe(time.Since(arrived).Seconds())
+	st := newStreamer(b, m.Channel, placeholderTS, b.opts.UpdateInterval)
+	go st.run(ctx)
+	if ahead > 0 {
+		b.metrics.queued.Inc()
+		err := ticket.Wait(ctx, func(n int) { st.show(textMessage(queuedText(n))) })
+		b.metrics.queued.Dec()
+		if err != nil {
+			st.stop()
+			b.answerFailed(ctx, m, placeholderTS, err)
+			return "", nil, false
+		}
+		st.show(textMessage(placeholderText))
+	}
+	return placeholderTS, st, true
+}
+
+// write has the answer written: the thread's history, a native stream where Slack allows
+// (replacing the placeholder), else the placeholder's edits, and the assistant pane's
+// status. It returns the answer, the message it is shown in, and the stream if any.
+func (b *Bot) write(ctx context.Context, m incoming, text, placeholderTS string, st *streamer) (*qa.Answer, string, *nativeStream, error) {
+	b.setStatus(ctx, m, "is searching the manuals…")
+	q := qa.Question{Text: text, Product: b.opts.ChannelProducts[m.Channel], User: m.User, Channel: m.Channel}
+	if m.ThreadTS != "" {
+		q.History = b.threadHistory(ctx, m, placeholderTS)
+	}
+	var prog progress = st
+	msgTS := placeholderTS
+	native := b.startNative(ctx, m)
+	if native != nil {
+		st.stop()
+		b.deleteMessage(ctx, m.Channel, placeholderTS)
+		prog, msgTS = native, native.ts
+	}
+	var writing atomic.Bool
+	var status sync.WaitGroup
+	ans, err := b.answerer.Ask(ctx, q, func(s string) {
+		// onPartial must not block the model: the status goes out on its own, and is
+		// waited for below so that it cannot land after the answer (which clears it).
+		if !writing.Swap(true) && m.IM && m.ThreadTS != "" {
+			status.Go(func() { b.setStatus(ctx, m, "is writing an answer…") })
+		}
+		prog.update(s)
+	})
+	status.Wait()
+	prog.stop()
+	if err != nil && native != nil {
+		_ = native.finish(context.WithoutCancel(ctx), nil)
+	}
+	return ans, msgTS, native, err
 }
 
 // deliver shows the final answer in the message at ts (the placeholder, or the native
