@@ -59,16 +59,24 @@ func TestChannelBehaviour(t *testing.T) {
 
 // When allow_channels is set the bot answers only there (and in DMs).
 func TestAllowList(t *testing.T) {
-	h := start(t, "http", func(o *bot.Options, _ *fakeAnswerer) { o.AllowChannels = []string{plainChannel} })
-	h.mention(someone, "reset? [ignored]", "")
-	ts := h.slack.UserMessage(dm, someone, "reset?", "")
-	h.deliver(h.nextEventID(), fakeslack.DM(dm, someone, "reset?", ts, ""), 0)
-	h.waitFinal(dm, ts)
-	if err := h.stop(); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(h.ans.asked()); n != 1 {
-		t.Errorf("%d questions asked, want only the DM", n)
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			h := start(t, mode, func(o *bot.Options, _ *fakeAnswerer) { o.AllowChannels = []string{plainChannel} })
+			h.mention(someone, "reset? [ignored]", "")
+			ts := h.slack.UserMessage(dm, someone, "reset?", "")
+			h.deliver(h.nextEventID(), fakeslack.DM(dm, someone, "reset?", ts, ""), 0)
+			h.waitFinal(dm, ts)
+			id := h.slash(someone, "ask reset?")
+			if r := h.waitResponse(id); !strings.Contains(r, "don't answer questions in this channel") {
+				t.Errorf("private ask outside the allowed channels: %q", r)
+			}
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(h.ans.asked()); n != 1 {
+				t.Errorf("%d questions asked, want only the DM", n)
+			}
+		})
 	}
 }
 
