@@ -37,14 +37,19 @@ func (b *Bot) onEventsAPI(ev slackevents.EventsAPIEvent) {
 		b.metrics.events.WithLabelValues(ev.Type, "ignored").Inc()
 		return
 	}
+	eventKey := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
-		if !b.firstSeen("event:" + cb.EventID) {
+		// Kept in memory for every event, written to the log only for events acted on:
+		// with message.channels every message in the bot's channels arrives here.
+		eventKey = "event:" + cb.EventID
+		if !b.seen.firstTime(eventKey) {
 			b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "duplicate").Inc()
 			b.log.Debug("duplicate event dropped", "event_id", cb.EventID)
 			return
 		}
 	}
 	if e, ok := ev.InnerEvent.Data.(*slackevents.AssistantThreadStartedEvent); ok {
+		b.persistSeen(eventKey)
 		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "accepted").Inc()
 		b.work.goWork(func(ctx context.Context) { b.suggestPrompts(ctx, e.AssistantThread) })
 		return
@@ -59,6 +64,7 @@ func (b *Bot) onEventsAPI(ev slackevents.EventsAPIEvent) {
 		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "duplicate").Inc()
 		return
 	}
+	b.persistSeen(eventKey)
 	b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "accepted").Inc()
 	if !b.work.goWork(func(ctx context.Context) { b.handleMessage(ctx, m) }) {
 		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "refused_shutdown").Inc()

@@ -135,3 +135,10 @@ func (b *Bot) firstSeen(key string) bool {
 	}
 	return true
 }
+
+// persistSeen writes a key already recorded in memory to the log ("" does nothing).
+func (b *Bot) persistSeen(key string) {
+	if key != "" && b.seenLog != nil {
+		b.seenLog.add(key, b.seen.now())
+	}
+}
