@@ -59,3 +59,15 @@ func TestNeutralizeMentions(t *testing.T) {
 		t.Errorf("plain text changed: %q", got)
 	}
 }
+
+// A long answer split inside a code block closes the block in one message and reopens it
+// in the next.
+func TestBalanceFences(t *testing.T) {
+	got := balanceFences([]string{"intro\n```\nline 1", "line 2\n```\nafter", "plain"})
+	want := []string{"intro\n```\nline 1\n```", "```\nline 2\n```\nafter", "plain"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("part %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}

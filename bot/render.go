@@ -60,6 +60,28 @@ func splitText(s string, max int) []string {
 	return parts
 }
 
+// fence opens and closes a code block in mrkdwn.
+const fence = "```"
+
+// balanceFences closes a code block that a split left open at the end of a part and
+// reopens it at the start of the next, so each message renders on its own. Parts must
+// leave room for the added fence.
+func balanceFences(parts []string) []string {
+	open := false
+	for i := range parts {
+		if open {
+			parts[i] = fence + "\n" + parts[i]
+		}
+		if strings.Count(parts[i], fence)%2 == 1 {
+			parts[i] += "\n" + fence
+			open = true
+		} else {
+			open = false
+		}
+	}
+	return parts
+}
+
 func bestCut(s string, max int) int {
 	head := s[:max]
 	for _, sep := range []string{"\n\n", "\n", " "} {
@@ -98,7 +120,7 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 	if text == "" {
 		text = "(no answer)"
 	}
-	chunks := splitText(toMrkdwn(escapeText(text)), maxSectionText)
+	chunks := balanceFences(splitText(toMrkdwn(escapeText(text)), maxSectionText-len(fence)-1))
 	msgs := make([]renderedMessage, 0, len(chunks))
 	for _, c := range chunks {
 		msgs = append(msgs, renderedMessage{
