@@ -130,6 +130,9 @@ func (b *Bot) write(ctx context.Context, m incoming, text, placeholderTS string,
 	q := qa.Question{Text: text, Product: b.opts.ChannelProducts[m.Channel], User: m.User, Channel: m.Channel}
 	if m.ThreadTS != "" {
 		q.History = b.threadHistory(ctx, m, placeholderTS)
+		if len(q.History) == 0 {
+			b.setTitle(ctx, m, text)
+		}
 	}
 	var prog progress = st
 	msgTS := placeholderTS
@@ -255,5 +258,18 @@ func (b *Bot) setStatus(ctx context.Context, m incoming, status string) {
 		ChannelID: m.Channel, ThreadTS: m.ThreadTS, Status: status})
 	if err != nil {
 		b.log.Debug("assistant.threads.setStatus failed", "err", err)
+	}
+}
+
+// setTitle names an assistant thread after its first question, as the pane's history
+// lists threads by title.
+func (b *Bot) setTitle(ctx context.Context, m incoming, question string) {
+	if !m.IM || m.ThreadTS == "" {
+		return
+	}
+	err := b.api.SetAssistantThreadsTitleContext(ctx, slack.AssistantThreadsSetTitleParameters{
+		ChannelID: m.Channel, ThreadTS: m.ThreadTS, Title: truncateText(question, 80)})
+	if err != nil {
+		b.log.Debug("assistant.threads.setTitle failed", "err", err)
 	}
 }

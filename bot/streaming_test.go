@@ -83,7 +83,7 @@ func TestNativeStreamingRefused(t *testing.T) {
 }
 
 // The assistant pane: opening it gets the suggested prompts, and a question in its thread
-// shows "searching" then "writing" while the answer is made.
+// titles the thread and shows "searching" then "writing" while the answer is made.
 func TestAssistantThread(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
@@ -113,6 +113,9 @@ func TestAssistantThread(t *testing.T) {
 			}
 			if strings.Join(statuses, "|") != "is searching the manuals…|is writing an answer…" {
 				t.Errorf("statuses = %q", statuses)
+			}
+			if c := h.slack.Calls("assistant.threads.setTitle"); len(c) != 1 || c[0].Form.Get("title") != "How do I reset the pump?" {
+				t.Errorf("the thread was not titled after its first question: %+v", c)
 			}
 		})
 	}
