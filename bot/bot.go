@@ -35,6 +35,8 @@ type Bot struct {
 	started  time.Time
 	stopping atomic.Bool
 	queue    Queue
+	// apiHealth counts failing Web API calls in a row, for /healthz.
+	apiHealth *apiHealth
 	// nativeRefused is when Slack last refused chat.startStream (unix ns; 0: never).
 	nativeRefused atomic.Int64
 	// connected is whether the Slack connection is up (Socket Mode's websocket; HTTP mode
@@ -93,6 +95,8 @@ func New(opts Options, deps Deps) (*Bot, error) {
 			return nil, err
 		}
 	}
+	apiHealth := &apiHealth{}
+	hc = withAPIHealth(hc, apiHealth)
 	files, err := newDownloader(opts.APIURL, opts.BotToken, opts.MaxFileBytes, hc)
 	if err != nil {
 		return nil, err
@@ -105,21 +109,22 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		slack.OptionRetry(2),
 	)
 	b := &Bot{
-		opts:     opts,
-		log:      log,
-		api:      api,
-		hc:       hc,
-		answerer: deps.Answerer,
-		admin:    deps.Admin,
-		feedback: fb,
-		metrics:  newMetrics(),
-		files:    files,
-		seen:     newSeenSet(20000, 15*time.Minute, time.Now),
-		limiter:  newUserLimiter(opts.UserRateLimit, time.Now),
-		answers:  newAnswerCache(5000),
-		pace:     newPacer(opts.UpdateInterval, time.Now),
-		deps:     deps,
-		queue:    deps.Queue,
+		opts:      opts,
+		log:       log,
+		api:       api,
+		hc:        hc,
+		answerer:  deps.Answerer,
+		admin:     deps.Admin,
+		feedback:  fb,
+		metrics:   newMetrics(),
+		files:     files,
+		seen:      newSeenSet(20000, 15*time.Minute, time.Now),
+		limiter:   newUserLimiter(opts.UserRateLimit, time.Now),
+		answers:   newAnswerCache(5000),
+		pace:      newPacer(opts.UpdateInterval, time.Now),
+		deps:      deps,
+		apiHealth: apiHealth,
+		queue:     deps.Queue,
 		// Threads the bot answered in, for follow-ups without a mention; a thread older
 		// than a week is usually done.
 		threads: newSeenSet(50000, 7*24*time.Hour, time.Now),
@@ -217,13 +222,16 @@ func (b *Bot) refreshAdapterGauge(ctx context.Context) {
 	b.metrics.setAdapters(st.Adapters)
 }
 
-// health is /healthz's verdict: serving needs the Slack connection up and no shutdown.
+// health is /healthz's verdict: serving needs the Slack connection up, the Web API
+// answering, and no shutdown.
 func (b *Bot) health() (bool, string) {
 	switch {
 	case b.stopping.Load():
 		return false, "shutting down"
 	case !b.connected.Load():
 		return false, "not connected to Slack"
+	case !b.apiHealth.healthy():
+		return false, "Slack's Web API is failing"
 	}
 	return true, "ok"
 }

@@ -154,3 +154,38 @@ func TestStartRetriesUnreachableSlack(t *testing.T) {
 	}
 	h.waitFinal(channel, h.mention(someone, "reset?", ""))
 }
+
+// /healthz turns 503 when Slack's Web API fails several calls in a row (HTTP mode has no
+// connection to watch), and 200 again with the next call that works.
+func TestHealthFollowsWebAPI(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			h := start(t, mode, nil)
+			health := func() int {
+				resp, err := http.Get(h.metrics + "/healthz")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			h.slack.Fail("chat.postMessage", "503", "503", "503")
+			for range 3 {
+				h.mention(someone, "reset?", "")
+			}
+			h.slack.WaitFor(wait, "three failed posts", func() bool { return len(h.slack.Calls("chat.postMessage")) == 3 })
+			deadline := time.Now().Add(wait)
+			for health() != http.StatusServiceUnavailable {
+				if time.Now().After(deadline) {
+					t.Fatal("/healthz stayed 200 while every Web API call failed")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			h.waitFinal(channel, h.mention(someone, "reset again?", ""))
+			if code := health(); code != http.StatusOK {
+				t.Errorf("/healthz %d after the Web API answered again", code)
+			}
+		})
+	}
+}
