@@ -1,6 +1,8 @@
 # Build: docker build -t manualbot .
-# Run:   docker run -v manualbot-data:/data -v /path/to/models:/models:ro \
-#          -e MANUALBOT_SLACK_BOT_TOKEN=... -e MANUALBOT_SLACK_APP_TOKEN=... manualbot serve
+# Run (Socket Mode; see bot/README.md "Run in Docker" for HTTP mode, a model and ingesting):
+#   docker run -d --name manualbot -v manualbot-data:/data -v /srv/models:/models:ro \
+#     -e MANUALBOT_SLACK_BOT_TOKEN=xoxb-... -e MANUALBOT_SLACK_APP_TOKEN=xapp-... \
+#     -e MANUALBOT_MODEL_PATH=/models/SmolLM2-135M-Instruct -p 9090:9090 manualbot
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -13,13 +15,27 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends poppler-utils ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data manualbot \
-    && mkdir -p /data && chown manualbot /data
+    && mkdir -p /data /etc/manualbot && chown manualbot /data
 COPY --from=build /out/manualbot /usr/local/bin/manualbot
-COPY configs/manualbot.example.yaml /etc/manualbot/manualbot.example.yaml
+# The config every command of the image reads (ENTRYPOINT's --config). It is the
+# documented example, all defaults; mount your own over it
+# (-v ./manualbot.yaml:/etc/manualbot/manualbot.yaml:ro) or set MANUALBOT_* variables,
+# which override the file.
+COPY configs/manualbot.example.yaml /etc/manualbot/manualbot.yaml
 USER manualbot
-ENV MANUALBOT_DATA_DIR=/data
+# Inside the container the metrics listener must take connections from outside it, or the
+# published port 9090 reaches nothing (the config's default is 127.0.0.1:9090); publish it
+# only where scrapers are.
+ENV MANUALBOT_DATA_DIR=/data \
+    MANUALBOT_LOG_FORMAT=json \
+    MANUALBOT_SLACK_METRICS_LISTEN=0.0.0.0:9090 \
+    MANUALBOT_SLACK_LISTEN=:3000
 VOLUME ["/data"]
 WORKDIR /data
+# 3000: HTTP mode's POST /slack/events. 9090: /healthz and /metrics.
 EXPOSE 3000 9090
-ENTRYPOINT ["manualbot"]
+# /healthz is 200 only while the Slack connection is up.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=60s \
+    CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["manualbot", "--config", "/etc/manualbot/manualbot.yaml"]
 CMD ["serve"]

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,17 @@ type Bot struct {
 	deps     Deps
 	started  time.Time
 	stopping atomic.Bool
+	queue    Queue
+	// apiHealth counts failing Web API calls in a row, for /healthz.
+	apiHealth *apiHealth
+	// nativeRefused is when Slack last refused chat.startStream (unix ns; 0: never).
+	nativeRefused atomic.Int64
+	// connected is whether the Slack connection is up (Socket Mode's websocket; HTTP mode
+	// once auth.test passed), for /healthz.
+	connected atomic.Bool
+	threads   *seenSet
+	seenLog   *seenLog
+	threadLog *seenLog
 
 	// Set by Run once auth.test told us who we are; read-only afterwards.
 	self identity
@@ -41,7 +53,7 @@ type Bot struct {
 
 // identity is the bot's own user and bot ids, to recognise its messages and mentions.
 type identity struct {
-	UserID, BotID string
+	UserID, BotID, TeamID string
 }
 
 // New checks the options and builds a Bot; it does not contact Slack.
@@ -83,6 +95,8 @@ func New(opts Options, deps Deps) (*Bot, error) {
 			return nil, err
 		}
 	}
+	apiHealth := &apiHealth{}
+	hc = withAPIHealth(hc, apiHealth)
 	files, err := newDownloader(opts.APIURL, opts.BotToken, opts.MaxFileBytes, hc)
 	if err != nil {
 		return nil, err
@@ -95,20 +109,37 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		slack.OptionRetry(2),
 	)
 	b := &Bot{
-		opts:     opts,
-		log:      log,
-		api:      api,
-		hc:       hc,
-		answerer: deps.Answerer,
-		admin:    deps.Admin,
-		feedback: fb,
-		metrics:  newMetrics(),
-		files:    files,
-		seen:     newSeenSet(20000, 15*time.Minute, time.Now),
-		limiter:  newUserLimiter(opts.UserRateLimit, time.Now),
-		answers:  newAnswerCache(5000),
-		pace:     newPacer(opts.UpdateInterval, time.Now),
-		deps:     deps,
+		opts:      opts,
+		log:       log,
+		api:       api,
+		hc:        hc,
+		answerer:  deps.Answerer,
+		admin:     deps.Admin,
+		feedback:  fb,
+		metrics:   newMetrics(),
+		files:     files,
+		seen:      newSeenSet(20000, 15*time.Minute, time.Now),
+		limiter:   newUserLimiter(opts.UserRateLimit, time.Now),
+		answers:   newAnswerCache(5000),
+		pace:      newPacer(opts.UpdateInterval, time.Now),
+		deps:      deps,
+		apiHealth: apiHealth,
+		queue:     deps.Queue,
+		// Threads the bot answered in, for follow-ups without a mention; a thread older
+		// than a week is usually done.
+		threads: newSeenSet(50000, 7*24*time.Hour, time.Now),
+	}
+	if b.queue == nil {
+		b.queue = newFIFO(opts.MaxConcurrent, opts.QueueSize)
+	}
+	if opts.StatePath != "" {
+		if b.seenLog, err = openSeenLog(opts.StatePath, b.seen); err != nil {
+			return nil, err
+		}
+		if b.threadLog, err = openSeenLog(filepath.Join(filepath.Dir(opts.StatePath), ThreadsFile), b.threads); err != nil {
+			b.seenLog.close()
+			return nil, err
+		}
 	}
 	b.admins = newAdminSet(opts.Admins, b.groupMembers, 5*time.Minute, time.Now)
 	return b, nil
@@ -120,19 +151,23 @@ func New(opts Options, deps Deps) (*Bot, error) {
 func (b *Bot) Run(ctx context.Context) error {
 	b.started = time.Now()
 	b.work = newInflight(ctx)
-	auth, err := b.api.AuthTestContext(ctx)
-	if err != nil {
-		return fmt.Errorf("slack auth.test (check slack.bot_token and slack.api_url): %w", err)
-	}
-	b.self = identity{UserID: auth.UserID, BotID: auth.BotID}
-	b.log.Info("connected to slack", "team", auth.Team, "bot_user", auth.UserID, "mode", b.opts.Mode)
-	b.refreshAdapterGauge(ctx)
-
+	// /healthz answers (503) while Slack is being reached, so an orchestrator sees why.
 	stopMetrics, err := b.serveMetrics()
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
+	auth, err := b.authTest(ctx)
+	if err != nil {
+		return fmt.Errorf("slack auth.test (check slack.bot_token and slack.api_url): %w", err)
+	}
+	b.self = identity{UserID: auth.UserID, BotID: auth.BotID, TeamID: auth.TeamID}
+	b.log.Info("connected to slack", "team", auth.Team, "bot_user", auth.UserID, "mode", b.opts.Mode)
+	b.refreshAdapterGauge(ctx)
+	if b.opts.Mode == "http" {
+		// Slack comes to us; the Web API answered, which is all HTTP mode can know.
+		b.connected.Store(true)
+	}
 
 	switch b.opts.Mode {
 	case "http":
@@ -144,6 +179,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.log.Info("draining answers in flight", "timeout", b.opts.ShutdownTimeout)
 	if !b.work.drain(b.opts.ShutdownTimeout) {
 		b.log.Warn("shutdown timeout: some answers were cut off")
+	}
+	if b.seenLog != nil {
+		b.seenLog.close()
+		b.threadLog.close()
 	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -163,7 +202,7 @@ func (b *Bot) serveMetrics() (func(), error) {
 			return nil, fmt.Errorf("metrics listen %s: %w", b.opts.MetricsListen, err)
 		}
 	}
-	srv := &http.Server{Handler: b.metrics.healthHandler(&b.stopping), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: b.metrics.healthHandler(b.health), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			b.log.Error("metrics server stopped", "err", err)
@@ -181,4 +220,47 @@ func (b *Bot) refreshAdapterGauge(ctx context.Context) {
 		return
 	}
 	b.metrics.setAdapters(st.Adapters)
+}
+
+// health is /healthz's verdict: serving needs the Slack connection up, the Web API
+// answering, and no shutdown.
+func (b *Bot) health() (bool, string) {
+	switch {
+	case b.stopping.Load():
+		return false, "shutting down"
+	case !b.connected.Load():
+		return false, "not connected to Slack"
+	case !b.apiHealth.healthy():
+		return false, "Slack's Web API is failing"
+	}
+	return true, "ok"
+}
+
+// authRetryFor bounds how long an unreachable Slack is retried at start: long enough for
+// a network or proxy coming up beside the bot, short enough that a mistyped api_url ends
+// in an error rather than a bot that never says why it is not serving.
+const authRetryFor = 2 * time.Minute
+
+// authTest asks Slack who the bot is. Slack refusing the token is final; Slack being
+// unreachable, rate limiting or failing (5xx) is retried with backoff (1 s doubling to
+// 30 s) for up to authRetryFor, so a bot started before the network is up still comes up.
+func (b *Bot) authTest(ctx context.Context) (*slack.AuthTestResponse, error) {
+	delay := time.Second
+	giveUp := time.Now().Add(authRetryFor)
+	for {
+		auth, err := b.api.AuthTestContext(ctx)
+		var se slack.SlackErrorResponse
+		if err == nil || errors.As(err, &se) || ctx.Err() != nil || time.Now().Add(delay).After(giveUp) {
+			return auth, err
+		}
+		b.log.Warn("Slack unreachable; retrying auth.test", "err", err, "in", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
 }

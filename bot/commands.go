@@ -40,7 +40,17 @@ func parseMentionCommand(text string, hasFiles bool) (command, bool) {
 		}
 		return cmd, true
 	case "ingest":
-		return cmd, hasFiles || len(cmd.Args) == 0
+		// `ingest [product=P]` with the manual attached (other words are then a note), or
+		// alone to ask how.
+		if hasFiles {
+			return cmd, true
+		}
+		for _, a := range cmd.Args {
+			if !strings.HasPrefix(strings.ToLower(a), "product=") {
+				return cmd, false
+			}
+		}
+		return cmd, true
 	}
 	return cmd, false
 }
@@ -56,17 +66,18 @@ func parseSlashCommand(text string) command {
 
 const helpText = "*Ask me about the manuals*: mention me in a channel (`@manualbot how do I reset the pump?`) " +
 	"or send me a direct message. I answer in a thread with numbered sources; reply in the thread to follow up.\n" +
+	"`/manualbot ask QUESTION` answers privately: only you see it.\n" +
 	"*Admin commands* (as `/manualbot …` or by mentioning me):\n" +
 	"• `adapters`: list the LoRA adapters\n" +
 	"• `use domain=NAME[,NAME] qa=NAME [method=cat] [weights=0.7,0.3]`: merge adapters and swap them in live\n" +
 	"• `status`: model, adapters, index size, uptime\n" +
-	"• `ingest`: share a manual file with me with the word `ingest` to add it to the index\n" +
+	"• `ingest [product=NAME]`: share a manual (or a .zip of manuals) with me with the word `ingest`; in a channel tied to a product it is filed under that product\n" +
 	"• `reindex`: rebuild the index from the configured sources\n" +
 	"• `help`: this message"
 
 // runCommand runs cmd for user and returns the reply. Admin commands are refused, with
 // no effect, to anyone who is not an admin.
-func (b *Bot) runCommand(ctx context.Context, user string, cmd command, files []slack.File) string {
+func (b *Bot) runCommand(ctx context.Context, user, channel string, cmd command, files []slack.File) string {
 	switch cmd.Name {
 	case "help":
 		return helpText
@@ -84,7 +95,7 @@ func (b *Bot) runCommand(ctx context.Context, user string, cmd command, files []
 		return fmt.Sprintf("Sorry, only manualbot admins can run `%s`. You can still ask me anything about the manuals.", cmd.Name)
 	}
 	b.log.Info("admin command", "user", user, "command", cmd.Name, "args", cmd.Args)
-	reply, err := b.runAdmin(ctx, cmd, files)
+	reply, err := b.runAdmin(ctx, channel, cmd, files)
 	if err != nil {
 		b.metrics.errors.WithLabelValues("admin").Inc()
 		b.log.Error("admin command failed", "user", user, "command", cmd.Name, "err", err)
@@ -93,7 +104,7 @@ func (b *Bot) runCommand(ctx context.Context, user string, cmd command, files []
 	return reply
 }
 
-func (b *Bot) runAdmin(ctx context.Context, cmd command, files []slack.File) (string, error) {
+func (b *Bot) runAdmin(ctx context.Context, channel string, cmd command, files []slack.File) (string, error) {
 	switch cmd.Name {
 	case "adapters":
 		list, err := b.admin.Adapters(ctx)
@@ -109,7 +120,7 @@ func (b *Bot) runAdmin(ctx context.Context, cmd command, files []slack.File) (st
 		if err := b.admin.Use(ctx, req); err != nil {
 			return "", err
 		}
-		b.refreshAdapterGauge(ctx)
+		// The adapter gauge follows the next answer, which is when the swap takes effect.
 		return fmt.Sprintf(":white_check_mark: Now answering with %s. Answers already being written finish on the previous adapters.", escapeText(describeUse(req))), nil
 	case "status":
 		st, err := b.admin.Status(ctx)
@@ -118,7 +129,15 @@ func (b *Bot) runAdmin(ctx context.Context, cmd command, files []slack.File) (st
 		}
 		return b.formatStatus(st), nil
 	case "ingest":
-		return b.ingestFiles(ctx, files)
+		product := b.opts.ChannelProducts[channel]
+		for _, a := range cmd.Args {
+			if k, v, ok := strings.Cut(a, "="); ok && strings.EqualFold(k, "product") {
+				product = strings.TrimSpace(v)
+			} else if ok {
+				return "", fmt.Errorf("unknown setting %q (use product=NAME)", k)
+			}
+		}
+		return b.ingestFiles(ctx, files, product)
 	case "reindex":
 		summary, err := b.admin.Reindex(ctx)
 		if err != nil {

@@ -63,3 +63,40 @@ func (s *seenSet) len() int {
 	defer s.mu.Unlock()
 	return s.order.Len()
 }
+
+// has reports whether key was recorded (within the TTL), without recording it.
+func (s *seenSet) has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(s.now())
+	_, ok := s.keys[key]
+	return ok
+}
+
+// restore re-adds a key seen at a given time (from the log), unless it has expired.
+func (s *seenSet) restore(key string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.now().Sub(at) >= s.ttl {
+		return
+	}
+	if _, ok := s.keys[key]; ok {
+		return
+	}
+	s.keys[key] = s.order.PushFront(seenEntry{key: key, at: at})
+	for s.order.Len() > s.max {
+		s.remove(s.order.Back())
+	}
+}
+
+// snapshot lists the live entries, oldest first.
+func (s *seenSet) snapshot() []seenEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(s.now())
+	out := make([]seenEntry, 0, s.order.Len())
+	for e := s.order.Back(); e != nil; e = e.Prev() {
+		out = append(out, e.Value.(seenEntry))
+	}
+	return out
+}

@@ -32,8 +32,10 @@ type Admin interface {
 	// Status describes what is serving now.
 	Status(ctx context.Context) (Status, error)
 	// IngestFile ingests one manual from a local file; name is its original file name
-	// (the path is a temporary file). It returns a one-line summary for the admin.
-	IngestFile(ctx context.Context, path, name string) (string, error)
+	// (the path is a temporary file) and product the product it is filed under (empty:
+	// the configured default). It keeps the file under a name of its own, so two uploads
+	// called alike do not overwrite each other. It returns a one-line summary for the admin.
+	IngestFile(ctx context.Context, path, name, product string) (string, error)
 	// Reindex rebuilds the index from the configured sources and returns a summary.
 	Reindex(ctx context.Context) (string, error)
 }

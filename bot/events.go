@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -36,12 +37,22 @@ func (b *Bot) onEventsAPI(ev slackevents.EventsAPIEvent) {
 		b.metrics.events.WithLabelValues(ev.Type, "ignored").Inc()
 		return
 	}
+	eventKey := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
-		if !b.seen.firstTime("event:" + cb.EventID) {
+		// Kept in memory for every event, written to the log only for events acted on:
+		// with message.channels every message in the bot's channels arrives here.
+		eventKey = "event:" + cb.EventID
+		if !b.seen.firstTime(eventKey) {
 			b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "duplicate").Inc()
 			b.log.Debug("duplicate event dropped", "event_id", cb.EventID)
 			return
 		}
+	}
+	if e, ok := ev.InnerEvent.Data.(*slackevents.AssistantThreadStartedEvent); ok {
+		b.persistSeen(eventKey)
+		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "accepted").Inc()
+		b.work.goWork(func(ctx context.Context) { b.suggestPrompts(ctx, e.AssistantThread) })
+		return
 	}
 	m, ok := b.toIncoming(ev.InnerEvent)
 	if !ok {
@@ -49,10 +60,11 @@ func (b *Bot) onEventsAPI(ev slackevents.EventsAPIEvent) {
 		return
 	}
 	// One message can arrive as both `message` and `app_mention` with different event ids.
-	if !b.seen.firstTime("msg:" + m.Channel + ":" + m.TS) {
+	if !b.firstSeen("msg:" + m.Channel + ":" + m.TS) {
 		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "duplicate").Inc()
 		return
 	}
+	b.persistSeen(eventKey)
 	b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "accepted").Inc()
 	if !b.work.goWork(func(ctx context.Context) { b.handleMessage(ctx, m) }) {
 		b.metrics.events.WithLabelValues(ev.InnerEvent.Type, "refused_shutdown").Inc()
@@ -71,7 +83,7 @@ func (b *Bot) toIncoming(inner slackevents.EventsAPIInnerEvent) (incoming, bool)
 		m = incoming{Channel: e.Channel, User: e.User, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, Files: e.Files}
 		m.IM = strings.HasPrefix(e.Channel, "D")
 	case *slackevents.MessageEvent:
-		if !e.IsIM() || e.BotID != "" {
+		if e.BotID != "" {
 			return m, false
 		}
 		switch e.SubType {
@@ -79,9 +91,12 @@ func (b *Bot) toIncoming(inner slackevents.EventsAPIInnerEvent) (incoming, bool)
 		default: // bot_message, message_changed, message_deleted, channel_join, …
 			return m, false
 		}
-		m = incoming{Channel: e.Channel, User: e.User, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, IM: true}
+		m = incoming{Channel: e.Channel, User: e.User, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, IM: e.IsIM()}
 		if e.Message != nil {
 			m.Files = e.Message.Files
+		}
+		if !m.IM && !b.takesPlain(m) {
+			return m, false
 		}
 	default:
 		return m, false
@@ -89,7 +104,49 @@ func (b *Bot) toIncoming(inner slackevents.EventsAPIInnerEvent) (incoming, bool)
 	if m.User == "" || m.User == b.self.UserID || m.TS == "" {
 		return m, false
 	}
+	if !m.IM && !b.channelAllowed(m.Channel) {
+		return m, false
+	}
 	return m, true
+}
+
+// takesPlain reports whether a channel message without a mention is the bot's to answer:
+// a follow-up in a thread the bot answered in, or a top-level question in one of the
+// plain channels. A message that mentions the bot is left to its app_mention event.
+func (b *Bot) takesPlain(m incoming) bool {
+	if strings.Contains(m.Text, "<@"+b.self.UserID) {
+		return false
+	}
+	if m.ThreadTS != "" {
+		return b.answeredIn(m.Channel, m.ThreadTS)
+	}
+	return slices.Contains(b.opts.PlainChannels, m.Channel)
+}
+
+// channelAllowed applies slack.allow_channels and slack.deny_channels.
+func (b *Bot) channelAllowed(ch string) bool {
+	if slices.Contains(b.opts.DenyChannels, ch) {
+		return false
+	}
+	return len(b.opts.AllowChannels) == 0 || slices.Contains(b.opts.AllowChannels, ch)
+}
+
+// suggestPrompts answers assistant_thread_started: the pane opens with starter prompts.
+func (b *Bot) suggestPrompts(ctx context.Context, t slackevents.AssistantThread) {
+	prompts := make([]slack.AssistantThreadsPrompt, 0, len(b.opts.SuggestedPrompts))
+	for _, p := range b.opts.SuggestedPrompts {
+		title := p
+		if len(title) > 40 {
+			title = truncateText(title, 40)
+		}
+		prompts = append(prompts, slack.AssistantThreadsPrompt{Title: title, Message: p})
+	}
+	err := b.api.SetAssistantThreadsSuggestedPromptsContext(ctx, slack.AssistantThreadsSetSuggestedPromptsParameters{
+		Title: "Ask me about the manuals", ChannelID: t.ChannelID, ThreadTS: t.ThreadTimeStamp, Prompts: prompts})
+	if err != nil {
+		b.metrics.errors.WithLabelValues("slack_api").Inc()
+		b.log.Warn("assistant.threads.setSuggestedPrompts failed", "channel", t.ChannelID, "err", err)
+	}
 }
 
 // mentionRE matches user mentions as Slack encodes them: <@U123> or <@U123|name>.
@@ -104,7 +161,7 @@ func stripMentions(s string) string {
 func (b *Bot) handleMessage(ctx context.Context, m incoming) {
 	text := unescapeText(stripMentions(m.Text))
 	if cmd, ok := parseMentionCommand(text, len(m.Files) > 0); ok {
-		reply := b.runCommand(ctx, m.User, cmd, m.Files)
+		reply := b.runCommand(ctx, m.User, m.Channel, cmd, m.Files)
 		b.replyInThread(ctx, m, reply)
 		return
 	}

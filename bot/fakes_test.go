@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"manualbot/bot"
 	"manualbot/qa"
@@ -26,6 +27,7 @@ type fakeAdmin struct {
 type ingested struct {
 	Name    string
 	Content string
+	Product string
 }
 
 func newFakeAdmin() *fakeAdmin {
@@ -70,14 +72,14 @@ func (a *fakeAdmin) Status(context.Context) (bot.Status, error) {
 	return bot.Status{Model: "stories260K", Adapters: a.inUse(), Method: "cat", IndexDocs: 3, IndexChunks: 42}, nil
 }
 
-func (a *fakeAdmin) IngestFile(_ context.Context, path, name string) (string, error) {
+func (a *fakeAdmin) IngestFile(_ context.Context, path, name, product string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ingests = append(a.ingests, ingested{Name: name, Content: string(b)})
+	a.ingests = append(a.ingests, ingested{Name: name, Content: string(b), Product: product})
 	return fmt.Sprintf("1 document, %d bytes", len(b)), nil
 }
 
@@ -100,15 +102,17 @@ func (a *fakeAdmin) snapshot() (uses []bot.UseRequest, ingests []ingested) {
 type fakeAnswerer struct {
 	admin   *fakeAdmin
 	release chan struct{}
-	started chan qa.Question
-	long    string // when set, the answer text for questions containing "[long]"
+	// release2 is a second gate, for questions containing "[hold2]".
+	release2 chan struct{}
+	started  chan qa.Question
+	long     string // when set, the answer text for questions containing "[long]"
 
 	mu        sync.Mutex
 	questions []qa.Question
 }
 
 func newFakeAnswerer(admin *fakeAdmin) *fakeAnswerer {
-	return &fakeAnswerer{admin: admin, release: make(chan struct{}), started: make(chan qa.Question, 64)}
+	return &fakeAnswerer{admin: admin, release: make(chan struct{}), release2: make(chan struct{}), started: make(chan qa.Question, 64)}
 }
 
 var pumpCitations = []qa.Citation{
@@ -137,9 +141,31 @@ func (f *fakeAnswerer) Ask(ctx context.Context, q qa.Question, onPartial func(st
 			return nil, ctx.Err()
 		}
 	}
+	if strings.Contains(q.Text, "[hold2]") {
+		select {
+		case <-f.release2:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if strings.Contains(q.Text, "[slow]") {
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	onPartial("Hold the reset button for five seconds [1].")
 	onPartial(text)
-	return &qa.Answer{Text: text, Citations: pumpCitations, Adapters: adapters,
+	cites := pumpCitations
+	switch {
+	case strings.Contains(q.Text, "[uncited]"):
+		// What the pipeline returns when the model cited nothing valid.
+		text, cites = "Probably unplug it and plug it back in.", []qa.Citation{}
+	case strings.Contains(q.Text, "[markdown]"):
+		text = "## Reset\n**Hold** the button [1]:\n- press *firmly*\n- wait\n```\nreset --hard\n```"
+	}
+	return &qa.Answer{Text: text, Citations: cites, Adapters: adapters,
 		Timings: qa.Timings{GeneratedTokens: 20}}, nil
 }
 

@@ -31,21 +31,89 @@ type Feedback struct {
 	Answer    string        `json:"answer"`
 	Citations []qa.Citation `json:"citations,omitempty"`
 	Adapters  []string      `json:"adapters,omitempty"`
+	// AnswerID names the answer rated (channel/ts of its message), one vote per user.
+	AnswerID string `json:"answer_id,omitempty"`
 }
+
+// answerKey is what one vote per user is counted on.
+func (f Feedback) answerKey() string {
+	if f.AnswerID != "" {
+		return f.AnswerID
+	}
+	return f.Channel + "/" + f.MessageTS
+}
+
+// voteKey names one user's vote on one answer; "" when the record says neither who voted
+// nor on what (records made outside Slack), which are then not deduplicated.
+func (f Feedback) voteKey() string {
+	if f.User == "" || f.AnswerID == "" && f.MessageTS == "" {
+		return ""
+	}
+	return f.answerKey() + "|" + f.User
+}
+
+// ErrAlreadyRated is Record's answer to a second vote by one user on one answer.
+var ErrAlreadyRated = errors.New("this user already rated this answer")
 
 // FeedbackStore appends feedback to a JSONL file: one JSON object a line, easy to grep,
 // to stream into training scripts, and to append to without rewriting.
 type FeedbackStore struct {
 	mu   sync.Mutex
 	path string
+	// voted holds answer key + "|" + user for every vote recorded; tally the votes per
+	// answer ([helpful, not helpful]). Both are read back from the file on open, so a
+	// restart does not let anyone vote twice.
+	voted map[string]bool
+	tally map[string][2]int
 }
 
-// OpenFeedbackStore returns a store writing to path, creating its folder.
+// OpenFeedbackStore returns a store writing to path, creating its folder, with the votes
+// already in the file counted.
 func OpenFeedbackStore(path string) (*FeedbackStore, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("feedback store: %w", err)
 	}
-	return &FeedbackStore{path: path}, nil
+	s := &FeedbackStore{path: path, voted: map[string]bool{}, tally: map[string][2]int{}}
+	file, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("feedback store: %w", err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var f Feedback
+		if json.Unmarshal(sc.Bytes(), &f) == nil {
+			s.count(f)
+		}
+	}
+	return s, nil
+}
+
+// count adds f to the votes; callers hold s.mu (or own s).
+func (s *FeedbackStore) count(f Feedback) {
+	key := f.answerKey()
+	if v := f.voteKey(); v != "" {
+		s.voted[v] = true
+	}
+	t := s.tally[key]
+	if f.Rating == "helpful" {
+		t[0]++
+	} else {
+		t[1]++
+	}
+	s.tally[key] = t
+}
+
+// Tally returns an answer's helpful and not-helpful votes.
+func (s *FeedbackStore) Tally(answerID string) (helpful, notHelpful int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tally[answerID]
+	return t[0], t[1]
 }
 
 // Path is the JSONL file's location.
@@ -61,6 +129,9 @@ func (s *FeedbackStore) Record(f Feedback) error {
 	line = append(line, '\n')
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if v := f.voteKey(); v != "" && s.voted[v] {
+		return ErrAlreadyRated
+	}
 	file, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("open feedback file: %w", err)
@@ -72,6 +143,7 @@ func (s *FeedbackStore) Record(f Feedback) error {
 	if err := file.Close(); err != nil {
 		return fmt.Errorf("close feedback file: %w", err)
 	}
+	s.count(f)
 	return nil
 }
 

@@ -113,8 +113,9 @@ func safeFileName(name string) string {
 	return name
 }
 
-// ingestFiles downloads each shared file and hands it to Admin.IngestFile.
-func (b *Bot) ingestFiles(ctx context.Context, files []slack.File) (string, error) {
+// ingestFiles downloads each shared file and hands it to Admin.IngestFile under product;
+// a zip archive is unpacked (within limits) and each manual in it ingested.
+func (b *Bot) ingestFiles(ctx context.Context, files []slack.File, product string) (string, error) {
 	if len(files) == 0 {
 		return "Share the manual with me in the same message: attach the file and write `ingest` (mention me in a channel, or just send it in a DM).", nil
 	}
@@ -125,7 +126,7 @@ func (b *Bot) ingestFiles(ctx context.Context, files []slack.File) (string, erro
 	defer os.RemoveAll(dir)
 	var lines []string
 	for _, f := range files {
-		summary, err := b.ingestOne(ctx, f, dir)
+		summary, err := b.ingestOne(ctx, f, dir, product)
 		if err != nil {
 			b.metrics.errors.WithLabelValues("ingest").Inc()
 			b.log.Error("ingest from slack failed", "file", f.Name, "err", err)
@@ -137,7 +138,7 @@ func (b *Bot) ingestFiles(ctx context.Context, files []slack.File) (string, erro
 	return strings.Join(lines, "\n"), nil
 }
 
-func (b *Bot) ingestOne(ctx context.Context, f slack.File, dir string) (string, error) {
+func (b *Bot) ingestOne(ctx context.Context, f slack.File, dir, product string) (string, error) {
 	// Events may carry only the file id (file_access "check_file_info"); ask for the rest.
 	if f.URLPrivateDownload == "" && f.URLPrivate == "" || f.Name == "" {
 		info, _, _, err := b.api.GetFileInfoContext(ctx, f.ID, 0, 0)
@@ -156,9 +157,39 @@ func (b *Bot) ingestOne(ctx context.Context, f slack.File, dir string) (string, 
 	if link == "" {
 		link = f.URLPrivate
 	}
-	path, err := b.files.fetch(ctx, link, dir, f.Name)
+	fileDir, err := os.MkdirTemp(dir, "file-")
+	if err != nil {
+		return "", fmt.Errorf("temp folder: %w", err)
+	}
+	path, err := b.files.fetch(ctx, link, fileDir, f.Name)
 	if err != nil {
 		return "", err
 	}
-	return b.admin.IngestFile(ctx, path, f.Name)
+	if !strings.EqualFold(filepath.Ext(f.Name), ".zip") {
+		return b.admin.IngestFile(ctx, path, f.Name, product)
+	}
+	entries, err := unzipManuals(path, filepath.Join(fileDir, "unzipped"), b.opts.MaxFileBytes, 4*b.opts.MaxFileBytes)
+	if err != nil {
+		return "", err
+	}
+	var done []string
+	var failed []string
+	for _, e := range entries {
+		if _, err := b.admin.IngestFile(ctx, e.Path, e.Name, product); err != nil {
+			failed = append(failed, e.Name+": "+err.Error())
+			continue
+		}
+		done = append(done, e.Name)
+	}
+	summary := fmt.Sprintf("%d of %d manuals in the archive ingested", len(done), len(entries))
+	if product != "" {
+		summary += " under product " + product
+	}
+	if len(failed) > 0 {
+		summary += "; failed: " + strings.Join(failed, "; ")
+	}
+	if len(done) == 0 {
+		return "", errors.New(summary)
+	}
+	return summary, nil
 }

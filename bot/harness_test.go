@@ -45,6 +45,7 @@ type harness struct {
 	done     chan error
 	stopped  bool
 	eventSeq int
+	queue    bot.Queue // nil: the bot's own
 }
 
 func start(t testing.TB, mode string, tweak func(*bot.Options, *fakeAnswerer)) *harness {
@@ -64,10 +65,40 @@ func start(t testing.TB, mode string, tweak func(*bot.Options, *fakeAnswerer)) *
 		ChannelProducts: map[string]string{channel: "pump"},
 		FeedbackPath:    filepath.Join(t.TempDir(), bot.FeedbackFile),
 		ShutdownTimeout: wait,
+		// The tests written for the chat.update path keep it; streaming_test.go covers
+		// native streams.
+		Streaming:     "update",
+		MaxConcurrent: 100,
 	}
 	if tweak != nil {
 		tweak(&h.opts, h.ans)
 	}
+	h.launch()
+	t.Cleanup(func() { h.stop() })
+	return h
+}
+
+// restart stops the bot (draining it) and starts a new one with the same options on the
+// same fake Slack, as a redeploy does.
+func (h *harness) restart() {
+	h.t.Helper()
+	if err := h.stop(); err != nil {
+		h.t.Fatalf("stop before restart: %v", err)
+	}
+	h.stopped = false
+	h.done = make(chan error, 1)
+	before := h.slack.Connections()
+	h.launch()
+	if h.mode == "socket" {
+		h.slack.WaitFor(wait, "the restarted bot's connection", func() bool { return h.slack.Connections() > before })
+		h.slack.WaitConnected(wait)
+	}
+}
+
+// launch builds and runs a bot from h.opts.
+func (h *harness) launch() {
+	t := h.t
+	t.Helper()
 	eventsLn := listen(t)
 	metricsLn := listen(t)
 	h.events = "http://" + eventsLn.Addr().String() + bot.EventsPath
@@ -76,7 +107,7 @@ func start(t testing.TB, mode string, tweak func(*bot.Options, *fakeAnswerer)) *
 	if os.Getenv("BOT_TEST_DEBUG") != "" {
 		logLevel = slog.LevelDebug
 	}
-	b, err := bot.New(h.opts, bot.Deps{
+	b, err := bot.New(h.opts, bot.Deps{Queue: h.queue,
 		Answerer: h.ans, Admin: h.admin,
 		Log:      slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: logLevel})),
 		Listener: eventsLn, MetricsListener: metricsLn,
@@ -88,13 +119,11 @@ func start(t testing.TB, mode string, tweak func(*bot.Options, *fakeAnswerer)) *
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- b.Run(ctx) }()
-	t.Cleanup(func() { h.stop() })
-	if mode == "socket" {
+	if h.mode == "socket" {
 		h.slack.WaitConnected(wait)
 	} else {
 		h.waitHealthy()
 	}
-	return h
 }
 
 func listen(t testing.TB) net.Listener {
@@ -271,4 +300,28 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// click sends a feedback button click on msg by user, its reply going to response id rid.
+func (h *harness) click(user string, msg fakeslack.Message, actionID, rid string) {
+	h.t.Helper()
+	payload := fakeslack.FeedbackClick(user, channel, msg, actionID, channel+"/"+msg.TS, h.slack.ResponseURL(rid))
+	if h.mode == "socket" {
+		env := h.slack.Envelope("interactive", payload, 0)
+		h.slack.WaitFor(wait, "ack", func() bool { return h.slack.Acked(env) })
+		return
+	}
+	h.do(fakeslack.FormRequest(h.events, fakeslack.InteractionForm(payload), fakeslack.SigningSecret, time.Now()))
+}
+
+// post delivers a person's plain message (no mention) in ch as a message event.
+func (h *harness) post(ch, user, text, threadTS string) string {
+	h.t.Helper()
+	ts := h.slack.UserMessage(ch, user, text, threadTS)
+	ev := map[string]any{"type": "message", "channel": ch, "channel_type": "channel", "user": user, "text": text, "ts": ts, "event_ts": ts}
+	if threadTS != "" {
+		ev["thread_ts"] = threadTS
+	}
+	h.deliver(h.nextEventID(), ev, 0)
+	return ts
 }

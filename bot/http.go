@@ -63,7 +63,7 @@ func (b *Bot) runHTTP(ctx context.Context) error {
 func (b *Bot) eventsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+EventsPath, b.serveEvents)
-	mux.Handle("GET /healthz", b.metrics.healthHandler(&b.stopping))
+	mux.Handle("GET /healthz", b.metrics.healthHandler(b.health))
 	return mux
 }
 

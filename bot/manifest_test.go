@@ -17,6 +17,9 @@ func TestManifestMatchesTheCode(t *testing.T) {
 	}
 	var m struct {
 		Features struct {
+			Assistant *struct {
+				Description string `yaml:"assistant_description"`
+			} `yaml:"assistant_view"`
 			SlashCommands []struct {
 				Command string `yaml:"command"`
 			} `yaml:"slash_commands"`
@@ -39,16 +42,19 @@ func TestManifestMatchesTheCode(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"app_mentions:read", "chat:write", "im:history", "im:read", "im:write",
+	for _, s := range []string{"app_mentions:read", "assistant:write", "chat:write", "im:history", "im:read", "im:write",
 		"channels:history", "groups:history", "files:read", "commands", "usergroups:read", "users:read"} {
 		if !slices.Contains(m.OAuth.Scopes.Bot, s) {
 			t.Errorf("scope %s missing", s)
 		}
 	}
-	for _, e := range []string{"app_mention", "message.im"} {
+	for _, e := range []string{"app_mention", "message.im", "message.channels", "message.groups", "assistant_thread_started"} {
 		if !slices.Contains(m.Settings.Events.BotEvents, e) {
 			t.Errorf("event %s missing", e)
 		}
+	}
+	if m.Features.Assistant == nil || m.Features.Assistant.Description == "" {
+		t.Errorf("the assistant pane (features.assistant_view) is not enabled")
 	}
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/manualbot" {
 		t.Errorf("slash commands = %+v", m.Features.SlashCommands)

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"net/http"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,6 +25,7 @@ type metrics struct {
 	adapterInUse       *prometheus.GaugeVec
 	feedback           *prometheus.CounterVec
 	inflight           prometheus.Gauge
+	queued             prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -67,9 +67,12 @@ func newMetrics() *metrics {
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "manualbot_answers_in_flight", Help: "Answers being generated now.",
 		}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "manualbot_questions_queued", Help: "Questions waiting for their turn.",
+		}),
 	}
 	m.reg.MustRegister(m.events, m.questions, m.answerLatency, m.placeholderLatency, m.ackLatency,
-		m.tokensPerSecond, m.retrievalHits, m.errors, m.adapterInUse, m.feedback, m.inflight,
+		m.tokensPerSecond, m.retrievalHits, m.errors, m.adapterInUse, m.feedback, m.inflight, m.queued,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -90,12 +93,13 @@ func (m *metrics) setAdapters(names []string) {
 	}
 }
 
-// healthHandler serves /healthz (200 while serving, 503 once shutdown began) and /metrics.
-func (m *metrics) healthHandler(stopping *atomic.Bool) http.Handler {
+// healthHandler serves /healthz (200 while connected to Slack and serving, 503 with the
+// reason otherwise) and /metrics.
+func (m *metrics) healthHandler(health func() (bool, string)) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if stopping.Load() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		if ok, why := health(); !ok {
+			http.Error(w, why, http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))

@@ -42,30 +42,72 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// HistoryTurns caps the earlier thread turns given to a follow-up question.
 	HistoryTurns int
+	// AnswerTimeout bounds a question's whole wait, queue included; past it the asker is
+	// told the answer could not be given in time.
+	AnswerTimeout time.Duration
+	// MaxConcurrent is how many answers are written at once across all users; the rest
+	// wait in a queue told their place.
+	MaxConcurrent int
+	// QueueSize is how many questions may wait; past it a question is turned away politely.
+	QueueSize int
+	// Uncited is what happens to a generated answer that cites no passage: "mark" (the
+	// default) says so under it, "decline" replaces it with a refusal.
+	Uncited string
+	// Streaming is "native" (chat.startStream, falling back to chat.update when the
+	// workspace refuses; the default) or "update" (chat.update only).
+	Streaming string
+	// PlainChannels are channels where a question needs no @mention.
+	PlainChannels []string
+	// AllowChannels, when not empty, are the only channels the bot answers in (DMs are
+	// always answered); DenyChannels are never answered in.
+	AllowChannels, DenyChannels []string
+	// SuggestedPrompts are offered when a user opens the bot's assistant pane.
+	SuggestedPrompts []string
+	// StatePath is where event ids are kept across restarts (ThreadsFile goes beside it);
+	// empty keeps them in memory.
+	StatePath string
 }
 
 // FeedbackFile is the feedback log's name inside the data dir.
 const FeedbackFile = "feedback.jsonl"
 
+// SeenFile keeps the ids of the events already taken, inside the data dir, so a retry
+// Slack sends across a restart is not answered twice.
+const SeenFile = "slack-seen.jsonl"
+
+// ThreadsFile, beside SeenFile, keeps the threads the bot answered in (a week), so that a
+// follow-up without a mention is still taken after a restart.
+const ThreadsFile = "slack-threads.jsonl"
+
 // FromConfig builds Options from the loaded config, with defaults for what it lacks.
 func FromConfig(c *configs.Config) Options {
 	s := c.Slack
 	return Options{
-		Mode:            s.Mode,
-		BotToken:        s.BotToken,
-		AppToken:        s.AppToken,
-		SigningSecret:   s.SigningSecret,
-		Listen:          s.Listen,
-		APIURL:          s.APIURL,
-		Admins:          s.Admins,
-		MetricsListen:   s.MetricsListen,
-		UserRateLimit:   s.UserRateLimit,
-		UpdateInterval:  s.UpdateInterval,
-		ChannelProducts: s.ChannelProducts,
-		ShutdownTimeout: s.ShutdownTimeout,
-		HistoryTurns:    s.HistoryTurns,
-		FeedbackPath:    filepath.Join(c.DataDir, FeedbackFile),
-		MaxFileBytes:    c.Ingest.MaxFileBytes,
+		Mode:             s.Mode,
+		BotToken:         s.BotToken,
+		AppToken:         s.AppToken,
+		SigningSecret:    s.SigningSecret,
+		Listen:           s.Listen,
+		APIURL:           s.APIURL,
+		Admins:           s.Admins,
+		MetricsListen:    s.MetricsListen,
+		UserRateLimit:    s.UserRateLimit,
+		UpdateInterval:   s.UpdateInterval,
+		ChannelProducts:  s.ChannelProducts,
+		ShutdownTimeout:  s.ShutdownTimeout,
+		HistoryTurns:     s.HistoryTurns,
+		AnswerTimeout:    s.AnswerTimeout,
+		MaxConcurrent:    s.MaxConcurrent,
+		QueueSize:        s.QueueSize,
+		Uncited:          s.Uncited,
+		Streaming:        s.Streaming,
+		PlainChannels:    s.PlainChannels,
+		AllowChannels:    s.AllowChannels,
+		DenyChannels:     s.DenyChannels,
+		SuggestedPrompts: s.SuggestedPrompts,
+		StatePath:        filepath.Join(c.DataDir, SeenFile),
+		FeedbackPath:     filepath.Join(c.DataDir, FeedbackFile),
+		MaxFileBytes:     c.Ingest.MaxFileBytes,
 	}
 }
 
@@ -88,6 +130,24 @@ func (o Options) withDefaults() Options {
 	if o.HistoryTurns <= 0 {
 		o.HistoryTurns = 10
 	}
+	if o.AnswerTimeout <= 0 {
+		o.AnswerTimeout = 3 * time.Minute
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 1
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 50
+	}
+	if o.Uncited == "" {
+		o.Uncited = "mark"
+	}
+	if o.Streaming == "" {
+		o.Streaming = "native"
+	}
+	if len(o.SuggestedPrompts) == 0 {
+		o.SuggestedPrompts = defaultPrompts
+	}
 	return o
 }
 
@@ -104,4 +164,9 @@ type Deps struct {
 	// Options.Listen and Options.MetricsListen (tests pick free ports this way).
 	Listener        net.Listener
 	MetricsListener net.Listener
+	// Queue admits questions; nil is a FIFO of Options.MaxConcurrent and QueueSize.
+	Queue Queue
 }
+
+// defaultPrompts are the assistant pane's starter prompts when the config names none.
+var defaultPrompts = []string{"How do I reset the device?", "What does this error code mean?", "How do I install the latest version?"}

@@ -60,6 +60,28 @@ func splitText(s string, max int) []string {
 	return parts
 }
 
+// fence opens and closes a code block in mrkdwn.
+const fence = "```"
+
+// balanceFences closes a code block that a split left open at the end of a part and
+// reopens it at the start of the next, so each message renders on its own. Parts must
+// leave room for the added fence.
+func balanceFences(parts []string) []string {
+	open := false
+	for i := range parts {
+		if open {
+			parts[i] = fence + "\n" + parts[i]
+		}
+		if strings.Count(parts[i], fence)%2 == 1 {
+			parts[i] += "\n" + fence
+			open = true
+		} else {
+			open = false
+		}
+	}
+	return parts
+}
+
 func bestCut(s string, max int) int {
 	head := s[:max]
 	for _, sep := range []string{"\n\n", "\n", " "} {
@@ -98,7 +120,7 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 	if text == "" {
 		text = "(no answer)"
 	}
-	chunks := splitText(escapeText(text), maxSectionText)
+	chunks := balanceFences(splitText(toMrkdwn(escapeText(text)), maxSectionText-len(fence)-1))
 	msgs := make([]renderedMessage, 0, len(chunks))
 	for _, c := range chunks {
 		msgs = append(msgs, renderedMessage{
@@ -106,11 +128,7 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 			Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, c, false, false), nil, nil)},
 		})
 	}
-	tail := sourcesBlocks(ans.Citations)
-	if ctx := contextLine(ans); ctx != "" {
-		tail = append(tail, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctx, false, false)))
-	}
-	tail = append(tail, feedbackBlock(feedbackID))
+	tail := answerTail(ans, feedbackID)
 	last := &msgs[len(msgs)-1]
 	if len(last.Blocks)+len(tail) > maxBlocks {
 		msgs = append(msgs, renderedMessage{Text: "Sources"})
@@ -118,6 +136,19 @@ func answerMessages(ans *qa.Answer, feedbackID string) []renderedMessage {
 	}
 	last.Blocks = append(last.Blocks, tail...)
 	return msgs
+}
+
+// answerTail is what follows an answer's text: its sources, the uncited warning, how it
+// was made, and the feedback buttons.
+func answerTail(ans *qa.Answer, feedbackID string) []slack.Block {
+	tail := sourcesBlocks(ans.Citations)
+	if uncited(ans) {
+		tail = append(tail, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, uncitedText, false, false)))
+	}
+	if ctx := contextLine(ans); ctx != "" {
+		tail = append(tail, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctx, false, false)))
+	}
+	return append(tail, feedbackBlock(feedbackID))
 }
 
 // renderedMessage is one Slack message's content.
@@ -193,15 +224,44 @@ func contextLine(ans *qa.Answer) string {
 	return strings.Join(parts, " · ")
 }
 
+// tallyBlock is the feedback buttons with the votes so far on their labels.
+func tallyBlock(id string, up, down int) slack.Block {
+	upText, downText := ":+1: Helpful", ":-1: Not helpful"
+	if up > 0 {
+		upText += fmt.Sprintf(" · %d", up)
+	}
+	if down > 0 {
+		downText += fmt.Sprintf(" · %d", down)
+	}
+	upB := slack.NewButtonBlockElement(actionHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, upText, true, false))
+	downB := slack.NewButtonBlockElement(actionNotHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, downText, true, false))
+	return slack.NewActionBlock(feedbackBlockID, upB, downB)
+}
+
 func feedbackBlock(id string) slack.Block {
 	up := slack.NewButtonBlockElement(actionHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, ":+1: Helpful", true, false))
 	down := slack.NewButtonBlockElement(actionNotHelpful, id, slack.NewTextBlockObject(slack.PlainTextType, ":-1: Not helpful", true, false))
 	return slack.NewActionBlock(feedbackBlockID, up, down)
 }
 
-// previewMessage is the streaming state of an answer: the text so far, cut to fit.
+// uncitedText marks a generated answer that cites no passage.
+const uncitedText = ":warning: No sources cited — this answer may not come from the manuals."
+
+// declinedText replaces an uncited answer when slack.uncited is "decline".
+const declinedText = "I couldn't find this in the manuals, so I won't guess. Try rephrasing the question, or ask an admin to add the manual that covers it."
+
+// uncited reports whether ans is a generated answer that cites no passage. "Nothing
+// found", a declined answer and retrieval-only answers are not: the first two claim
+// nothing, the last is passages.
+func uncited(ans *qa.Answer) bool {
+	text := strings.TrimSpace(ans.Text)
+	return len(ans.Citations) == 0 && !ans.RetrievalOnly && text != qa.NothingFound && text != declinedText
+}
+
+// previewMessage is the streaming state of an answer: the text so far, without its not
+// yet validated citation markers, cut to fit.
 func previewMessage(partial string) renderedMessage {
-	text := truncateText(escapeText(strings.TrimSpace(partial)), maxSectionText)
+	text := truncateText(toMrkdwn(escapeText(strings.TrimSpace(stripMarkers(partial)))), maxSectionText)
 	if text == "" {
 		text = placeholderText
 	}

@@ -18,16 +18,26 @@ func (b *Bot) runSocket(ctx context.Context) error {
 		socketmode.OptionLog(log.New(slogWriter{b.log}, "", 0)),
 	)
 	h := socketmode.NewSocketmodeHandler(client)
-	h.Handle(socketmode.EventTypeConnecting, func(*socketmode.Event, *socketmode.Client) {
+	// /healthz follows the websocket: down from an attempt to open a new one until it is
+	// established (socketHealth orders the events, which arrive concurrently).
+	var health socketHealth
+	h.Handle(socketmode.EventTypeConnecting, func(evt *socketmode.Event, _ *socketmode.Client) {
+		if e, ok := evt.Data.(*slack.ConnectingEvent); ok {
+			b.connected.Store(health.connecting(e.ConnectionCount))
+		}
 		b.log.Info("connecting to Slack (Socket Mode)")
 	})
-	h.Handle(socketmode.EventTypeConnected, func(*socketmode.Event, *socketmode.Client) {
+	h.Handle(socketmode.EventTypeConnected, func(evt *socketmode.Event, _ *socketmode.Client) {
+		if e, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
+			b.connected.Store(health.established(e.ConnectionCount))
+		}
 		b.log.Info("connected to Slack (Socket Mode)")
 	})
 	h.Handle(socketmode.EventTypeConnectionError, func(evt *socketmode.Event, _ *socketmode.Client) {
 		b.log.Warn("Socket Mode connection error; retrying", "detail", fmt.Sprint(evt.Data))
 	})
 	h.Handle(socketmode.EventTypeInvalidAuth, func(*socketmode.Event, *socketmode.Client) {
+		b.connected.Store(false)
 		b.log.Error("Slack refused the app token (slack.app_token needs connections:write)")
 	})
 	h.Handle(socketmode.EventTypeHello, func(*socketmode.Event, *socketmode.Client) {})

@@ -6,9 +6,21 @@ import (
 	"time"
 )
 
+// progress is where an answer in progress is shown: a placeholder edited with chat.update
+// (streamer) or a native Slack stream (nativeStream). Both are paced and never block the
+// model.
+type progress interface {
+	// update is the Answerer's onPartial: the whole answer so far.
+	update(text string)
+	// stop ends the updates and waits for the last one, so no late write can overwrite the
+	// final answer.
+	stop()
+}
+
 // streamer shows a streaming answer in its placeholder with chat.update, at most once per
 // interval: Slack allows about one write per second per channel, and the model produces
-// tokens far faster. Only the newest text is sent; intermediate ones are skipped.
+// tokens far faster. Only the newest text is sent; intermediate ones are skipped. It also
+// shows the question's place in the queue while it waits.
 type streamer struct {
 	b        *Bot
 	channel  string
@@ -16,12 +28,13 @@ type streamer struct {
 	interval time.Duration
 
 	mu     sync.Mutex
-	latest string
+	latest renderedMessage
 	sent   string
 
 	wake chan struct{}
 	quit chan struct{}
 	done chan struct{}
+	once sync.Once
 }
 
 func newStreamer(b *Bot, channel, ts string, interval time.Duration) *streamer {
@@ -29,10 +42,13 @@ func newStreamer(b *Bot, channel, ts string, interval time.Duration) *streamer {
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
-// update is the Answerer's onPartial: it records the text and never blocks.
-func (s *streamer) update(text string) {
+// update records the answer so far and never blocks.
+func (s *streamer) update(text string) { s.show(previewMessage(text)) }
+
+// show records a message to display (a queue position) and never blocks.
+func (s *streamer) show(rm renderedMessage) {
 	s.mu.Lock()
-	s.latest = text
+	s.latest = rm
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
@@ -40,7 +56,7 @@ func (s *streamer) update(text string) {
 	}
 }
 
-// run sends the newest text whenever there is some, waiting both for the interval since
+// run sends the newest message whenever there is one, waiting both for the interval since
 // this answer's last write (the placeholder counts as one) and for the channel's pace.
 func (s *streamer) run(ctx context.Context) {
 	defer close(s.done)
@@ -53,23 +69,23 @@ func (s *streamer) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		if !s.sleep(ctx, s.interval-time.Since(last)) || !s.sleep(ctx, s.b.pace.reserve(s.channel)) {
+		if !sleepUnless(ctx, s.quit, s.interval-time.Since(last)) || !sleepUnless(ctx, s.quit, s.b.pace.reserve(s.channel)) {
 			return
 		}
 		s.mu.Lock()
-		text := s.latest
+		rm := s.latest
 		s.mu.Unlock()
-		if text == s.sent {
+		if rm.Text == s.sent {
 			continue
 		}
-		s.b.updateMessage(ctx, s.channel, s.ts, previewMessage(text))
-		s.sent = text
+		_ = s.b.updateMessage(ctx, s.channel, s.ts, rm)
+		s.sent = rm.Text
 		last = time.Now()
 	}
 }
 
-// sleep waits d and reports false if the stream was stopped meanwhile.
-func (s *streamer) sleep(ctx context.Context, d time.Duration) bool {
+// sleepUnless waits d and reports false if quit closed or ctx ended meanwhile.
+func sleepUnless(ctx context.Context, quit <-chan struct{}, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
@@ -78,15 +94,14 @@ func (s *streamer) sleep(ctx context.Context, d time.Duration) bool {
 	select {
 	case <-t.C:
 		return true
-	case <-s.quit:
+	case <-quit:
 		return false
 	case <-ctx.Done():
 		return false
 	}
 }
 
-// stop ends run and waits for it, so no late preview can overwrite the final answer.
 func (s *streamer) stop() {
-	close(s.quit)
+	s.once.Do(func() { close(s.quit) })
 	<-s.done
 }

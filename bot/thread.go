@@ -58,7 +58,9 @@ func (b *Bot) turnOf(msg slack.Message) (qa.Turn, bool) {
 		return qa.Turn{}, false
 	}
 	if own {
-		if text == placeholderText || text == rateLimitedText || text == "Sources" {
+		// The bot's status lines are not part of the conversation.
+		if text == placeholderText || text == rateLimitedText || text == busyText || text == "Sources" ||
+			strings.HasPrefix(text, "Queued: ") || strings.HasPrefix(text, "Sorry, I couldn't answer") {
 			return qa.Turn{}, false
 		}
 		return qa.Turn{Role: "assistant", Text: text}, true
@@ -84,4 +86,18 @@ func tsBefore(a, b string) bool {
 		bf += "0"
 	}
 	return af < bf
+}
+
+// markThread remembers that the bot answers in m's thread, so a follow-up there needs no
+// new mention.
+func (b *Bot) markThread(m incoming) {
+	key := m.Channel + ":" + m.threadTS()
+	if b.threads.firstTime(key) && b.threadLog != nil {
+		b.threadLog.add(key, b.threads.now())
+	}
+}
+
+// answeredIn reports whether the bot answered in the thread ts of channel.
+func (b *Bot) answeredIn(channel, ts string) bool {
+	return ts != "" && b.threads.has(channel+":"+ts)
 }

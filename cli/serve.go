@@ -18,6 +18,9 @@ type ServeDeps struct {
 	Admin    bot.Admin
 	// Close releases the pipeline (model, index) once the bot has stopped; nil is fine.
 	Close func() error
+	// Queue admits questions when the engine schedules them itself (a batching scheduler
+	// that knows each request's place); nil is the bot's FIFO of slack.max_concurrent.
+	Queue bot.Queue
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -72,6 +75,7 @@ func runServe(ctx context.Context, app *App, build func(context.Context) (ServeD
 	b, err := bot.New(bot.FromConfig(app.Config), bot.Deps{
 		Answerer: deps.Answerer,
 		Admin:    deps.Admin,
+		Queue:    deps.Queue,
 		Log:      app.Log.With("component", "bot"),
 	})
 	if err != nil {

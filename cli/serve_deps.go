@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,39 +115,119 @@ func (d *admin) Status(ctx context.Context) (bot.Status, error) {
 	return s, nil
 }
 
-// uploadsDir keeps manuals shared in Slack, so a reindex still has them.
+// uploadsDir keeps manuals shared in Slack, so a reindex still has them: one folder per
+// product (globalUploads for the configured default), each file under a name of its own.
 func (d *admin) uploadsDir() string { return filepath.Join(d.app.Config.DataDir, "uploads") }
 
-func (d *admin) IngestFile(ctx context.Context, path, name string) (string, error) {
-	base := filepath.Base(filepath.Clean("/" + name))
+// globalUploads is the uploads folder of manuals filed under no particular product.
+const globalUploads = "_default"
+
+func (d *admin) IngestFile(ctx context.Context, path, name, product string) (string, error) {
+	base := filepath.Base(filepath.Clean("/" + strings.ReplaceAll(name, "\\", "/")))
 	if base == "/" || base == "." || strings.HasPrefix(base, ".") {
 		return "", fmt.Errorf("unusable file name %q", name)
 	}
-	if err := os.MkdirAll(d.uploadsDir(), 0o755); err != nil {
+	folder := globalUploads
+	if product != "" {
+		if !validProductDir(product) {
+			return "", fmt.Errorf("unusable product name %q (letters, digits, '-', '_' and '.')", product)
+		}
+		folder = product
+	}
+	dir := filepath.Join(d.uploadsDir(), folder)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	dst := filepath.Join(d.uploadsDir(), base)
+	// The content's hash in the name: two manuals called alike do not overwrite each
+	// other, and the same manual shared twice is one file (re-ingested incrementally).
+	sum, err := fileHash(path)
+	if err != nil {
+		return "", fmt.Errorf("read upload %s: %w", base, err)
+	}
+	ext := filepath.Ext(base)
+	dst := filepath.Join(dir, strings.TrimSuffix(base, ext)+"-"+sum[:12]+ext)
 	if err := copyFile(path, dst); err != nil {
 		return "", fmt.Errorf("keep upload %s: %w", base, err)
 	}
-	return d.ingest(ctx, []string{dst}, false)
+	return d.ingest(ctx, []string{dst}, d.productOr(product), false)
 }
 
-func (d *admin) Reindex(ctx context.Context) (string, error) {
-	paths := append([]string(nil), d.app.Config.Ingest.Sources...)
-	if _, err := os.Stat(d.uploadsDir()); err == nil {
-		paths = append(paths, d.uploadsDir())
+func (d *admin) productOr(p string) string {
+	if p == "" {
+		return d.app.Config.Ingest.Product
 	}
-	if len(paths) == 0 {
+	return p
+}
+
+// validProductDir keeps a product name usable as one folder name.
+func validProductDir(p string) bool {
+	if p == "" || p == globalUploads || strings.HasPrefix(p, ".") || len(p) > 100 {
+		return false
+	}
+	for _, r := range p {
+		if !(r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Reindex rebuilds from the configured sources and the kept uploads, each product's
+// folder under its product.
+func (d *admin) Reindex(ctx context.Context) (string, error) {
+	global := append([]string(nil), d.app.Config.Ingest.Sources...)
+	perProduct := map[string][]string{}
+	entries, _ := os.ReadDir(d.uploadsDir())
+	for _, e := range entries {
+		p := filepath.Join(d.uploadsDir(), e.Name())
+		switch {
+		case !e.IsDir():
+			// Kept by an older version, before uploads had product folders.
+			global = append(global, p)
+		case e.Name() == globalUploads:
+			global = append(global, p)
+		default:
+			perProduct[e.Name()] = append(perProduct[e.Name()], p)
+		}
+	}
+	if len(global) == 0 && len(perProduct) == 0 {
 		return "", errors.New("nothing to reindex: set ingest.sources or share a manual with the bot")
 	}
-	return d.ingest(ctx, paths, true)
+	var sums []string
+	if len(global) > 0 {
+		s, err := d.ingest(ctx, global, d.app.Config.Ingest.Product, true)
+		if err != nil {
+			return "", err
+		}
+		sums = append(sums, s)
+	}
+	for _, p := range slices.Sorted(maps.Keys(perProduct)) {
+		s, err := d.ingest(ctx, perProduct[p], p, true)
+		if err != nil {
+			return "", fmt.Errorf("product %s: %w", p, err)
+		}
+		sums = append(sums, p+": "+s)
+	}
+	return strings.Join(sums, "; "), nil
 }
 
-func (d *admin) ingest(ctx context.Context, paths []string, prune bool) (string, error) {
+func (d *admin) ingest(ctx context.Context, paths []string, product string, prune bool) (string, error) {
 	c := d.app.Config
 	sum, err := ingest.Run(ctx, d.store, ingest.Options{
-		Paths: paths, Product: c.Ingest.Product, Version: c.Ingest.Version,
+		Paths: paths, Product: product, Version: c.Ingest.Version,
 		Chunk:        ingest.ChunkOptions{Size: c.Ingest.ChunkSize, Overlap: c.Ingest.ChunkOverlap},
 		MaxFileBytes: c.Ingest.MaxFileBytes, Prune: prune, Log: d.app.Log,
 	})

@@ -26,11 +26,11 @@ func (serveAnswerer) Ask(_ context.Context, q qa.Question, onPartial func(string
 
 type serveAdmin struct{}
 
-func (serveAdmin) Adapters(context.Context) ([]bot.AdapterInfo, error)        { return nil, nil }
-func (serveAdmin) Use(context.Context, bot.UseRequest) error                  { return nil }
-func (serveAdmin) Status(context.Context) (bot.Status, error)                 { return bot.Status{}, nil }
-func (serveAdmin) IngestFile(context.Context, string, string) (string, error) { return "", nil }
-func (serveAdmin) Reindex(context.Context) (string, error)                    { return "", nil }
+func (serveAdmin) Adapters(context.Context) ([]bot.AdapterInfo, error)                { return nil, nil }
+func (serveAdmin) Use(context.Context, bot.UseRequest) error                          { return nil }
+func (serveAdmin) Status(context.Context) (bot.Status, error)                         { return bot.Status{}, nil }
+func (serveAdmin) IngestFile(context.Context, string, string, string) (string, error) { return "", nil }
+func (serveAdmin) Reindex(context.Context) (string, error)                            { return "", nil }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()

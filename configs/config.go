@@ -140,4 +140,20 @@ type Slack struct {
 	HistoryTurns int `mapstructure:"history_turns"`
 	// ChannelProducts maps a channel id to the product its questions are about.
 	ChannelProducts map[string]string `mapstructure:"channel_products"`
+	// AnswerTimeout bounds a question's wait, queue included.
+	AnswerTimeout time.Duration `mapstructure:"answer_timeout"`
+	// MaxConcurrent answers are written at once; QueueSize more may wait.
+	MaxConcurrent int `mapstructure:"max_concurrent"`
+	QueueSize     int `mapstructure:"queue_size"`
+	// Uncited is "mark" or "decline": what to do with an answer that cites no passage.
+	Uncited string `mapstructure:"uncited"`
+	// Streaming is "native" (chat.startStream, else chat.update) or "update".
+	Streaming string `mapstructure:"streaming"`
+	// PlainChannels answer questions without an @mention; AllowChannels (when set) and
+	// DenyChannels say where the bot answers at all.
+	PlainChannels []string `mapstructure:"plain_channels"`
+	AllowChannels []string `mapstructure:"allow_channels"`
+	DenyChannels  []string `mapstructure:"deny_channels"`
+	// SuggestedPrompts are the assistant pane's starter prompts.
+	SuggestedPrompts []string `mapstructure:"suggested_prompts"`
 }

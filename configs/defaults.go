@@ -65,5 +65,14 @@ func defaults() map[string]any {
 		"slack.shutdown_timeout":    30 * time.Second,
 		"slack.history_turns":       10,
 		"slack.channel_products":    map[string]string{},
+		"slack.answer_timeout":      3 * time.Minute,
+		"slack.max_concurrent":      1,
+		"slack.queue_size":          50,
+		"slack.uncited":             "mark",
+		"slack.streaming":           "native",
+		"slack.plain_channels":      []string{},
+		"slack.allow_channels":      []string{},
+		"slack.deny_channels":       []string{},
+		"slack.suggested_prompts":   []string{},
 	}
 }

@@ -83,6 +83,19 @@ func (c *Config) Validate() error {
 	if c.Slack.UserRateLimit < 0 {
 		bad("slack.user_rate_limit", "must not be negative")
 	}
+	switch c.Slack.Uncited {
+	case "", "mark", "decline":
+	default:
+		bad("slack.uncited", "%q is neither mark nor decline", c.Slack.Uncited)
+	}
+	switch c.Slack.Streaming {
+	case "", "native", "update":
+	default:
+		bad("slack.streaming", "%q is neither native nor update", c.Slack.Streaming)
+	}
+	if c.Slack.MaxConcurrent < 0 || c.Slack.QueueSize < 0 || c.Slack.AnswerTimeout < 0 {
+		bad("slack", "max_concurrent, queue_size and answer_timeout must not be negative")
+	}
 	if c.Slack.HistoryTurns < 0 || c.Slack.ShutdownTimeout < 0 {
 		bad("slack", "history_turns and shutdown_timeout must not be negative")
 	}

@@ -75,6 +75,10 @@ func (p *Pipeline) generate(ctx context.Context, q Question, passages []Passage,
 		system = DefaultSystemPrompt
 	}
 	parts := promptParts{system: system, history: q.History, question: q.Text, passages: passages}
+	parts, err := fitHistory(p.Generator, parts, p.maxTokens())
+	if err != nil {
+		return fmt.Errorf("ask: %w", err)
+	}
 	prompt, n, err := buildPrompt(p.Generator, parts, p.maxTokens())
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)

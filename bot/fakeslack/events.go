@@ -59,14 +59,14 @@ func SlashCommand(user, channel, text, responseURL string) url.Values {
 	return url.Values{
 		"token": {"legacy"}, "team_id": {TeamID}, "team_domain": {"fake"}, "channel_id": {channel},
 		"channel_name": {"general"}, "user_id": {user}, "user_name": {user}, "command": {"/manualbot"},
-		"text": {text}, "response_url": {responseURL}, "trigger_id": {"trig"}, "api_app_id": {"A0FAKE"},
+		"text": {text}, "response_url": {responseURL}, "trigger_id": {triggerID(responseURL)}, "api_app_id": {"A0FAKE"},
 	}
 }
 
 // SlashPayload is the same command as a Socket Mode payload.
 func SlashPayload(user, channel, text, responseURL string) map[string]any {
 	return map[string]any{"team_id": TeamID, "channel_id": channel, "user_id": user, "command": "/manualbot",
-		"text": text, "response_url": responseURL, "api_app_id": "A0FAKE"}
+		"text": text, "response_url": responseURL, "trigger_id": triggerID(responseURL), "api_app_id": "A0FAKE"}
 }
 
 // FeedbackClick is a block_actions payload for a click on one of an answer's buttons.
@@ -74,7 +74,7 @@ func FeedbackClick(user, channel string, msg Message, actionID, value, responseU
 	return map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": user}, "team": map[string]any{"id": TeamID},
 		"channel": map[string]any{"id": channel}, "response_url": responseURL, "trigger_id": "trig",
-		"message": map[string]any{"type": "message", "ts": msg.TS, "thread_ts": msg.ThreadTS, "text": msg.Text},
+		"message": map[string]any{"type": "message", "ts": msg.TS, "thread_ts": msg.ThreadTS, "text": msg.Text, "blocks": msg.Blocks},
 		"actions": []any{map[string]any{"action_id": actionID, "block_id": "feedback", "value": value, "type": "button",
 			"action_ts": strconv.FormatInt(time.Now().Unix(), 10)}},
 	}
@@ -118,4 +118,10 @@ func InteractionForm(payload any) url.Values {
 		panic(err)
 	}
 	return url.Values{"payload": {string(b)}}
+}
+
+// triggerID is unique per command as Slack's are: one per response_url here. A retried
+// delivery of the same command carries the same one.
+func triggerID(responseURL string) string {
+	return "trig-" + responseURL[strings.LastIndexByte(responseURL, '/')+1:]
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +55,10 @@ type Message struct {
 	Type     string          `json:"type"`
 	// Updates counts chat.update calls on this message.
 	Updates int `json:"-"`
+	// Streaming is true between chat.startStream and chat.stopStream; Appends counts the
+	// chat.appendStream calls.
+	Streaming bool `json:"-"`
+	Appends   int  `json:"-"`
 }
 
 // File is a file shared in the fake workspace.
@@ -77,17 +82,23 @@ type Server struct {
 	tsBase   int64
 	tsSeq    int
 	socket   *socketState
+	// failures maps a method to the errors its next calls answer, oldest first.
+	failures map[string][]string
+	// refuseStreaming makes chat.startStream fail, like a workspace without it.
+	refuseStreaming bool
+	deleted         []Message
 }
 
 // New starts a fake Slack on a loopback port; it stops when the test ends.
 func New(t testing.TB) *Server {
 	s := &Server{
-		t:       t,
-		changed: make(chan struct{}),
-		files:   map[string]File{},
-		groups:  map[string][]string{},
-		tsBase:  time.Now().Unix(),
-		socket:  newSocketState(),
+		t:        t,
+		changed:  make(chan struct{}),
+		files:    map[string]File{},
+		groups:   map[string][]string{},
+		tsBase:   time.Now().Unix(),
+		socket:   newSocketState(),
+		failures: map[string][]string{},
 	}
 	s.sts = slacktest.NewTestServer(s.bind)
 	s.sts.Start()
@@ -103,6 +114,13 @@ func (s *Server) bind(c slacktest.Customize) {
 	c.Handle("/auth.test", s.api("auth.test", s.authTest))
 	c.Handle("/chat.postMessage", s.api("chat.postMessage", s.postMessage))
 	c.Handle("/chat.update", s.api("chat.update", s.updateMessage))
+	c.Handle("/chat.delete", s.api("chat.delete", s.deleteMessage))
+	c.Handle("/chat.startStream", s.api("chat.startStream", s.startStream))
+	c.Handle("/chat.appendStream", s.api("chat.appendStream", s.appendStream))
+	c.Handle("/chat.stopStream", s.api("chat.stopStream", s.stopStream))
+	c.Handle("/assistant.threads.setStatus", s.api("assistant.threads.setStatus", ok))
+	c.Handle("/assistant.threads.setSuggestedPrompts", s.api("assistant.threads.setSuggestedPrompts", ok))
+	c.Handle("/assistant.threads.setTitle", s.api("assistant.threads.setTitle", ok))
 	c.Handle("/conversations.replies", s.api("conversations.replies", s.replies))
 	c.Handle("/files.info", s.api("files.info", s.fileInfo))
 	c.Handle("/usergroups.users.list", s.api("usergroups.users.list", s.groupUsers))
@@ -137,6 +155,17 @@ func (s *Server) UserMessage(channel, user, text, threadTS string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := &Message{Type: "message", Channel: channel, TS: s.nextTSLocked(), ThreadTS: threadTS, User: user, Text: text}
+	s.messages = append(s.messages, m)
+	s.notifyLocked()
+	return m.TS
+}
+
+// BotMessage stores a message as if the bot had posted it (an earlier answer in a
+// thread, for conversations.replies) and returns its ts.
+func (s *Server) BotMessage(channel, text, threadTS string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := &Message{Type: "message", Channel: channel, TS: s.nextTSLocked(), ThreadTS: threadTS, User: BotUserID, BotID: BotID, Text: text}
 	s.messages = append(s.messages, m)
 	s.notifyLocked()
 	return m.TS
@@ -251,6 +280,14 @@ func (s *Server) api(method string, h func(form url.Values) any) http.HandlerFun
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
 			return
 		}
+		if e := s.takeFailure(method); e != "" {
+			if code, err := strconv.Atoi(e); err == nil {
+				http.Error(w, http.StatusText(code), code)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": e})
+			return
+		}
 		_ = json.NewEncoder(w).Encode(h(r.Form))
 	}
 }
@@ -301,7 +338,19 @@ func (s *Server) replies(f url.Values) any {
 	if len(out) == 0 {
 		return map[string]any{"ok": false, "error": "thread_not_found"}
 	}
-	return map[string]any{"ok": true, "messages": out, "has_more": false}
+	// Pages of `limit` messages, the cursor being the next index, as a long thread needs.
+	start, _ := strconv.Atoi(f.Get("cursor"))
+	limit, _ := strconv.Atoi(f.Get("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	start = min(start, len(out))
+	end := min(start+limit, len(out))
+	resp := map[string]any{"ok": true, "messages": out[start:end], "has_more": end < len(out)}
+	if end < len(out) {
+		resp["response_metadata"] = map[string]any{"next_cursor": strconv.Itoa(end)}
+	}
+	return resp
 }
 
 func (s *Server) fileInfo(f url.Values) any {
@@ -371,4 +420,124 @@ func (s *Server) ResponseTexts(id string) []string {
 		out = append(out, m.Text)
 	}
 	return out
+}
+
+// Fail makes the next len(errs) calls to method answer ok:false with those errors, in
+// order (e.g. Fail("chat.update", "message_not_found")); an error that is a number ("503")
+// is answered as that HTTP status instead, as an overloaded Slack or a proxy does.
+func (s *Server) Fail(method string, errs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = append(s.failures[method], errs...)
+}
+
+func (s *Server) takeFailure(method string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.failures[method]
+	if len(q) == 0 {
+		return ""
+	}
+	s.failures[method] = q[1:]
+	return q[0]
+}
+
+// RefuseStreaming makes this workspace refuse chat.startStream, as one where the app's
+// streaming is not enabled does.
+func (s *Server) RefuseStreaming() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseStreaming = true
+}
+
+// StreamRefusal is the error a refusing workspace answers chat.startStream with.
+const StreamRefusal = "feature_not_enabled"
+
+func ok(url.Values) any { return map[string]any{"ok": true} }
+
+func (s *Server) findLocked(channel, ts string) *Message {
+	for _, m := range s.messages {
+		if m.Channel == channel && m.TS == ts {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) deleteMessage(f url.Values) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, m := range s.messages {
+		if m.Channel == f.Get("channel") && m.TS == f.Get("ts") {
+			s.deleted = append(s.deleted, *m)
+			s.messages = append(s.messages[:i], s.messages[i+1:]...)
+			s.notifyLocked()
+			return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS}
+		}
+	}
+	return map[string]any{"ok": false, "error": "message_not_found"}
+}
+
+// Deleted returns the messages chat.delete removed, oldest first.
+func (s *Server) Deleted() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.deleted)
+}
+
+// startStream opens a streaming message in a thread. Like Slack it needs thread_ts, and
+// outside DMs the recipient's user and team.
+func (s *Server) startStream(f url.Values) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuseStreaming {
+		return map[string]any{"ok": false, "error": StreamRefusal}
+	}
+	ch := f.Get("channel")
+	if f.Get("thread_ts") == "" {
+		return map[string]any{"ok": false, "error": "missing_thread_ts"}
+	}
+	if !strings.HasPrefix(ch, "D") && (f.Get("recipient_user_id") == "" || f.Get("recipient_team_id") == "") {
+		return map[string]any{"ok": false, "error": "missing_recipient"}
+	}
+	m := &Message{Type: "message", Channel: ch, TS: s.nextTSLocked(), ThreadTS: f.Get("thread_ts"),
+		User: BotUserID, BotID: BotID, Text: f.Get("markdown_text"), Streaming: true}
+	s.messages = append(s.messages, m)
+	s.notifyLocked()
+	return map[string]any{"ok": true, "channel": ch, "ts": m.TS}
+}
+
+func (s *Server) appendStream(f url.Values) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.findLocked(f.Get("channel"), f.Get("ts"))
+	if m == nil {
+		return map[string]any{"ok": false, "error": "message_not_found"}
+	}
+	if !m.Streaming {
+		return map[string]any{"ok": false, "error": "message_not_in_streaming_state"}
+	}
+	m.Text += f.Get("markdown_text")
+	m.Appends++
+	s.notifyLocked()
+	return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS}
+}
+
+func (s *Server) stopStream(f url.Values) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.findLocked(f.Get("channel"), f.Get("ts"))
+	if m == nil {
+		return map[string]any{"ok": false, "error": "message_not_found"}
+	}
+	if !m.Streaming {
+		return map[string]any{"ok": false, "error": "message_not_in_streaming_state"}
+	}
+	m.Text += f.Get("markdown_text")
+	if b := f.Get("blocks"); b != "" {
+		m.Blocks = json.RawMessage(b)
+	}
+	m.Streaming = false
+	s.notifyLocked()
+	return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS}
 }

@@ -61,6 +61,10 @@ func (s *Server) connectionsOpen(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
 		return
 	}
+	if e := s.takeFailure("apps.connections.open"); e != "" {
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": e})
+		return
+	}
 	ws := "ws" + strings.TrimPrefix(s.APIURL(), "http") + "socket"
 	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": ws})
 }
@@ -197,4 +201,10 @@ func (s *Server) Connections() int {
 	s.socket.mu.Lock()
 	defer s.socket.mu.Unlock()
 	return s.socket.opened
+}
+
+// DropConnections closes every Socket Mode websocket without a word, as a network
+// failure does; the client must notice and reconnect.
+func (s *Server) DropConnections() {
+	s.socket.closeAll()
 }
