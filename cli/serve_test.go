@@ -81,7 +81,7 @@ func TestServeAnswersOverHTTP(t *testing.T) {
 		"MANUALBOT_SLACK_SIGNING_SECRET":  fakeslack.SigningSecret,
 		"MANUALBOT_SLACK_API_URL":         slack.APIURL(),
 		"MANUALBOT_SLACK_LISTEN":          listen,
-		"MANUALBOT_SLACK_METRICS_LISTEN":  "",
+		"MANUALBOT_SLACK_METRICS_LISTEN":  freeAddr(t),
 		"MANUALBOT_SLACK_UPDATE_INTERVAL": "10ms",
 	} {
 		t.Setenv(k, v)
