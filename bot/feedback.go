@@ -31,6 +31,8 @@ type Feedback struct {
 	Answer    string        `json:"answer"`
 	Citations []qa.Citation `json:"citations,omitempty"`
 	Adapters  []string      `json:"adapters,omitempty"`
+	// Composition is what answered (name, path, adapters, learned, weights).
+	Composition *qa.CompositionInfo `json:"composition,omitempty"`
 }
 
 // FeedbackStore appends feedback to a JSONL file: one JSON object a line, easy to grep,

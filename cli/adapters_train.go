@@ -39,8 +39,9 @@ manualbot.json naming its skill.
 Data:
   --text FILE        causal-LM text (a .jsonl of {"text": ...} lines gives one document each)
   --doc / --product  the ingested chunks of a manual (from the index under data_dir)
-  --qa FILE.jsonl    {question, context, answer} records: loss on the answer tokens only,
-                     prompt "Context: ...\nQuestion: ...\nAnswer:" as the evaluator uses
+  --qa FILE.jsonl    {question, context | passages, answer} records: loss on the answer
+                     tokens only, rendered in the prompt the bot sends (chat template, system
+                     rules, fenced numbered passages, question)
   --text F --qa F    both at once: a data-mix adapter trained on the union (skill qa unless
                      --skill says otherwise), the baseline CAT is compared against
 
@@ -167,7 +168,7 @@ func trainingSeqs(ctx context.Context, app *App, f trainFlags, tok *tokenizer.To
 		if err != nil {
 			return nil, err
 		}
-		qaSeqs, err := adapters.QASeqs(tok, recs, f.seqLen)
+		qaSeqs, err := app.qaSeqs(f.model, recs, f.seqLen)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +178,7 @@ func trainingSeqs(ctx context.Context, app *App, f trainFlags, tok *tokenizer.To
 		if err != nil {
 			return nil, err
 		}
-		return adapters.QASeqs(tok, recs, f.seqLen)
+		return app.qaSeqs(f.model, recs, f.seqLen)
 	case f.text != "":
 		docs, err := adapters.ReadTextFile(f.text)
 		if err != nil {

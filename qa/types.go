@@ -39,8 +39,10 @@ type Citation struct {
 type Answer struct {
 	Text      string     `json:"answer"`
 	Citations []Citation `json:"citations"`
-	// Adapters names the adapters merged into the model that generated the answer.
-	Adapters []string `json:"adapters"`
+	// Adapters names the adapters merged into the model that generated the answer;
+	// Composition says how they were composed (null without adapters).
+	Adapters    []string         `json:"adapters"`
+	Composition *CompositionInfo `json:"composition"`
 	// RetrievalOnly is true when no model is configured: Text lists passages, not an answer.
 	RetrievalOnly bool    `json:"retrieval_only"`
 	Timings       Timings `json:"timings"`
