@@ -187,6 +187,9 @@ func ReadComposition(dir string) (*Composition, error) {
 	dec := json.NewDecoder(bytes.NewReader(wdata))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c.Weights); err != nil {
+		if bytes.Contains(wdata, []byte("NaN")) {
+			return nil, fmt.Errorf("composition %s: weights file %s holds NaN, not a finite number", c.Name, CompositionWeightsFile)
+		}
 		return nil, fmt.Errorf("composition %s: weights file %s: %w", c.Name, CompositionWeightsFile, err)
 	}
 	if err := checkFiniteWeights(c.Weights, len(c.Sources)); err != nil {

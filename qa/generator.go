@@ -26,6 +26,8 @@ type GenerateOutput struct {
 	// Composition describes how they were composed (nil when none).
 	Adapters    []string
 	Composition *CompositionInfo
+	// IDs are the prompt's token ids followed by the generated ones.
+	IDs []int
 }
 
 // Generator is a language model ready to answer: the inference engine with its

@@ -113,7 +113,8 @@ func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string
 	if err := emit(dec.Flush()); err != nil {
 		return GenerateOutput{}, err
 	}
-	return GenerateOutput{Text: text.String(), PromptTokens: res.PromptTokens, GeneratedTokens: len(res.IDs), Adapters: used, Composition: comp}, nil
+	return GenerateOutput{Text: text.String(), PromptTokens: res.PromptTokens, GeneratedTokens: len(res.IDs),
+		Adapters: used, Composition: comp, IDs: append(slices.Clone(ids), res.IDs...)}, nil
 }
 
 // specialTokens lists the text of every special token, longest first so that removing

@@ -94,6 +94,7 @@ func (p *Pipeline) generate(ctx context.Context, q Question, passages []Passage,
 	}
 	ans.Adapters = out.Adapters
 	ans.Composition = out.Composition
+	ans.IDs = out.IDs
 	ans.Timings.Generation = time.Since(genStart)
 	ans.Timings.PromptTokens = out.PromptTokens
 	ans.Timings.GeneratedTokens = out.GeneratedTokens
