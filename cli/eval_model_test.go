@@ -93,6 +93,7 @@ func TestEvalModelMethods(t *testing.T) {
 		"--domain", filepath.Join(ads, "widget"), "--qa-adapter", filepath.Join(ads, "answering"),
 		"--mix", filepath.Join(ads, "gizmo"), "--answer-tokens", "4", "-k", "2"}
 	t.Run("both modes", func(t *testing.T) {
+		base := append(base, "--prompt", "plain") // the gold-passage diagnosis mode
 		stdout, stderr, err := runCLI(t, append(base, "--methods", "none,domain,qa,mix,cat", "--closed-book", "--open-book", "--json")...)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
@@ -121,6 +122,55 @@ func TestEvalModelMethods(t *testing.T) {
 			if want := map[string]int{"closed-book": 0, "open-book": 2}[r.Mode]; r.RecallN != want {
 				t.Errorf("%s %s: recall over %d questions, want %d", r.Method, r.Mode, r.RecallN, want)
 			}
+		}
+	})
+	// The served pipeline retrieves for every open-book question (gold contexts are not
+	// used), cites through the pipeline's [N] mapping, and skips a method whose adapter is
+	// missing instead of failing the run; retrieval runs open-book only, also skipped
+	// closed-book rather than failing.
+	t.Run("served pipeline", func(t *testing.T) {
+		stdout, stderr, err := runCLI(t, append(base, "--methods", "retrieval,none,cat,cat_learned", "--closed-book", "--open-book", "--json")...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		var rep struct {
+			Results []struct {
+				Method    string `json:"method"`
+				Mode      string `json:"mode"`
+				N         int    `json:"n"`
+				Errors    int    `json:"errors"`
+				RecallN   int    `json:"recall_n"`
+				CitationN int    `json:"citation_n"`
+			} `json:"results"`
+			Skipped []struct {
+				Method, Mode, Reason string
+			} `json:"skipped"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("%v: %q", err, stdout)
+		}
+		got := map[string]int{}
+		for _, r := range rep.Results {
+			got[r.Method+" "+r.Mode] = r.RecallN
+			if r.N != 4 || r.Errors != 0 {
+				t.Errorf("%+v", r)
+			}
+		}
+		want := map[string]int{"retrieval open-book": 4, "none open-book": 4, "cat open-book": 4, "none closed-book": 0, "cat closed-book": 0}
+		if len(got) != len(want) {
+			t.Errorf("results %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || g != v {
+				t.Errorf("%s: recall over %d questions (present %v), want %d", k, g, ok, v)
+			}
+		}
+		var skipped []string
+		for _, s := range rep.Skipped {
+			skipped = append(skipped, s.Method+" "+s.Mode)
+		}
+		if strings.Join(skipped, ",") != "cat_learned ,retrieval closed-book" {
+			t.Errorf("skipped %v (%+v)", skipped, rep.Skipped)
 		}
 	})
 	t.Run("missing adapter", func(t *testing.T) {

@@ -91,7 +91,7 @@ func TestEvalCommand(t *testing.T) {
 		{name: "unknown method", args: []string{"--data-dir", data, "eval", "--questions", questions, "--methods", "magic"},
 			wantErr: `unknown method "magic"`},
 		{name: "retrieval closed-book", args: []string{"--data-dir", data, "eval", "--questions", questions, "--closed-book"},
-			wantErr: "open-book only"},
+			wantErr: "retrieval answers only open-book"},
 		{name: "bad questions file", args: []string{"--data-dir", data, "eval", "--questions", badFile},
 			wantErr: "line 2: no reference answer"},
 		{name: "no questions flag", args: []string{"--data-dir", data, "eval"}, wantErr: "questions"},

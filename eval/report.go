@@ -10,7 +10,9 @@ type Report struct {
 	Resamples int      `json:"resamples"`
 	Questions int      `json:"questions"`
 	Results   []Result `json:"results"`
-	Records   []Record `json:"records,omitempty"`
+	// Skipped are the methods that could not run (a missing adapter), with why.
+	Skipped []Skip   `json:"skipped,omitempty"`
+	Records []Record `json:"records,omitempty"`
 }
 
 // Result aggregates one method in one mode. CitationN and RecallN count the questions
@@ -74,4 +76,11 @@ func (r Record) score(m Metric) float64 {
 		return r.RougeL
 	}
 	return r.F1
+}
+
+// Skip is a method left out of a run, and why.
+type Skip struct {
+	Method string `json:"method"`
+	Mode   Mode   `json:"mode,omitempty"`
+	Reason string `json:"reason"`
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -80,6 +82,10 @@ func Run(ctx context.Context, methods []Method, qs []Question, opt Options) (*Re
 			if m.Answer == nil {
 				return nil, fmt.Errorf("eval: method %q has no Answer func", m.Name)
 			}
+			if m.Modes != nil && !slices.Contains(m.Modes, mode) {
+				rep.Skipped = append(rep.Skipped, Skip{Method: m.Name, Mode: mode, Reason: "answers only " + modesText(m.Modes)})
+				continue
+			}
 			start := time.Now()
 			recs := make([]Record, 0, len(qs))
 			for _, q := range qs {
@@ -98,6 +104,13 @@ func Run(ctx context.Context, methods []Method, qs []Question, opt Options) (*Re
 			rep.Results = append(rep.Results, res)
 			rep.Records = append(rep.Records, recs...)
 		}
+	}
+	if len(rep.Results) == 0 {
+		why := make([]string, len(rep.Skipped))
+		for i, s := range rep.Skipped {
+			why[i] = s.Method + " " + s.Reason
+		}
+		return nil, fmt.Errorf("eval: no method answers in the modes asked (%s)", strings.Join(why, "; "))
 	}
 	return rep, nil
 }
@@ -128,4 +141,12 @@ func answerOne(ctx context.Context, m Method, q Question, mode Mode, k int) (Rec
 		r.Recall = &rc
 	}
 	return r, nil
+}
+
+func modesText(ms []Mode) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = string(m)
+	}
+	return strings.Join(out, ", ")
 }

@@ -22,9 +22,20 @@ func WriteText(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
-	_, err := fmt.Fprintf(w, "scores in %%; %s interval: percentile bootstrap, %d resamples, seed %d\n",
-		main, rep.Resamples, rep.Seed)
-	return err
+	if _, err := fmt.Fprintf(w, "scores in %%; %s interval: percentile bootstrap, %d resamples, seed %d\n",
+		main, rep.Resamples, rep.Seed); err != nil {
+		return err
+	}
+	for _, s := range rep.Skipped {
+		mode := ""
+		if s.Mode != "" {
+			mode = " (" + string(s.Mode) + ")"
+		}
+		if _, err := fmt.Fprintf(w, "skipped %s%s: %s\n", s.Method, mode, s.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
