@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -213,4 +214,35 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// Tune refuses adapters made for other base shapes, before any step: both for another model
+// than the one tuned on, and for two adapters that disagree with each other.
+func TestTuneRefusesOtherBaseShapes(t *testing.T) {
+	ctx := context.Background()
+	dir := testutil.Shared(t, "models/stories260K")
+	m, err := inference.Load(ctx, dir, inference.Options{Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	writeSpec(t, filepath.Join(root, "ok"), storiesShape(t), spec{rank: 2, alpha: 4, projs: []string{"q_proj"}, seed: 1})
+	writeSpec(t, filepath.Join(root, "big"), shape135M(), spec{rank: 2, alpha: 4, projs: []string{"q_proj"}, layers: []int{0}, seed: 2})
+	load := func(n string) *Adapter {
+		a, err := Load(ctx, filepath.Join(root, n), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	data := []inference.TrainSeq{{IDs: []int{1, 2, 3, 4}}}
+	_, _, err = Tune(ctx, m, []*Adapter{load("ok"), load("big")}, data, TuneOptions{Steps: 1})
+	if err == nil || !strings.Contains(err.Error(), "they are for different models") {
+		t.Fatalf("tuning adapters of different shapes: %v", err)
+	}
+	writeSpec(t, filepath.Join(root, "big2"), shape135M(), spec{rank: 4, alpha: 4, projs: []string{"q_proj"}, layers: []int{0}, seed: 3})
+	_, _, err = Tune(ctx, m, []*Adapter{load("big"), load("big2")}, data, TuneOptions{Steps: 1})
+	if err == nil || !strings.Contains(err.Error(), "was made for another base model") {
+		t.Fatalf("tuning adapters of another model: %v", err)
+	}
 }

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"manualbot/benchmarks/mini"
 	"manualbot/internal/testutil"
 )
 
@@ -63,31 +61,18 @@ func TestEvalModelMethods(t *testing.T) {
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	model := testutil.Shared(t, "models/stories260K")
 	ads := testutil.PEFTAdapters(t)
-	bm, err := mini.Generate(mini.Config{Seed: 2, Gadgets: 6, Test: 4, Tune: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	manuals := t.TempDir()
-	if err := os.WriteFile(filepath.Join(manuals, mini.ManualFile), []byte(bm.Manual), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	data := t.TempDir()
-	if _, stderr, err := runCLI(t, "--data-dir", data, "ingest", manuals); err != nil {
+	if _, stderr, err := runCLI(t, "--data-dir", data, "ingest", filepath.Join(testutil.RepoRoot(t), "examples", "manuals")); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr)
 	}
-	// Half the questions lose their gold context, so open-book retrieves for them.
-	var lines []string
-	for i, q := range bm.Test {
-		if i%2 == 1 {
-			q.Context = ""
+	// Half the questions have a gold context: the plain mode reads it, and retrieves for
+	// the others; the served pipeline always retrieves.
+	questions, nq := exampleQuestions(t, func(i int) string {
+		if i%2 == 0 {
+			return "The program takes 25 minutes and rinses twice with fresh water."
 		}
-		b, _ := json.Marshal(q)
-		lines = append(lines, string(b))
-	}
-	questions := filepath.Join(t.TempDir(), "q.jsonl")
-	if err := os.WriteFile(questions, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		return ""
+	})
 	// widget and gizmo have rank 4, answering rank 8: cat merges unequal ranks, linear would not.
 	base := []string{"--data-dir", data, "eval", "--questions", questions, "--model", model,
 		"--domain", filepath.Join(ads, "widget"), "--qa-adapter", filepath.Join(ads, "answering"),
@@ -115,11 +100,11 @@ func TestEvalModelMethods(t *testing.T) {
 			t.Fatalf("%d results, want 5 methods x 2 modes", len(rep.Results))
 		}
 		for _, r := range rep.Results {
-			if r.N != 4 || r.Errors != 0 || r.Latency <= 0 {
+			if r.N != nq || r.Errors != 0 || r.Latency <= 0 {
 				t.Errorf("%+v", r)
 			}
 			// recall is scored only where the method retrieved: open-book without gold context.
-			if want := map[string]int{"closed-book": 0, "open-book": 2}[r.Mode]; r.RecallN != want {
+			if want := map[string]int{"closed-book": 0, "open-book": nq / 2}[r.Mode]; r.RecallN != want {
 				t.Errorf("%s %s: recall over %d questions, want %d", r.Method, r.Mode, r.RecallN, want)
 			}
 		}
@@ -152,11 +137,11 @@ func TestEvalModelMethods(t *testing.T) {
 		got := map[string]int{}
 		for _, r := range rep.Results {
 			got[r.Method+" "+r.Mode] = r.RecallN
-			if r.N != 4 || r.Errors != 0 {
+			if r.N != nq || r.Errors != 0 {
 				t.Errorf("%+v", r)
 			}
 		}
-		want := map[string]int{"retrieval open-book": 4, "none open-book": 4, "cat open-book": 4, "none closed-book": 0, "cat closed-book": 0}
+		want := map[string]int{"retrieval open-book": nq, "none open-book": nq, "cat open-book": nq, "none closed-book": 0, "cat closed-book": 0}
 		if len(got) != len(want) {
 			t.Errorf("results %v, want %v", got, want)
 		}
