@@ -183,6 +183,31 @@ func TestReadmeAdapterWorkflow(t *testing.T) {
 		t.Errorf("generate --adapter (exported PEFT) ids differ from ask --composition:\n%v\n%v", gen.IDs[n:], ans.IDs[n:])
 	}
 
+	// show takes the folder too, and --json has every layer's learned weights.
+	stdout, stderr, err = runCLI(t, "adapters", "show", "--json", filepath.Join(dir, "data", "adapters", "brew+qa"))
+	if err != nil {
+		t.Fatalf("show DIR --json: %v\n%s", err, stderr)
+	}
+	var shown struct {
+		Skill       string `json:"skill"`
+		Composition struct {
+			Sources []struct {
+				Name, Sha256 string
+			} `json:"sources"`
+			Learned bool `json:"learned"`
+			Weights struct {
+				PerLayer map[string]map[string][]float64 `json:"per_layer"`
+			} `json:"weights"`
+		} `json:"composition"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &shown); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	if shown.Skill != "composition" || !shown.Composition.Learned || len(shown.Composition.Sources) != 2 ||
+		len(shown.Composition.Sources[0].Sha256) != 64 || !slices.Equal(shown.Composition.Weights.PerLayer["4"]["down_proj"], c.Weights.PerLayer["4"]["down_proj"]) {
+		t.Errorf("show DIR --json = %+v", shown)
+	}
+
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

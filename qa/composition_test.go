@@ -18,9 +18,15 @@ import (
 // rsLoRA) PEFT adapters under name, with seeded random weights in every module.
 func writeTestComposition(t *testing.T, root, name string, seed uint64) adapters.Weights {
 	t.Helper()
+	return writeComposition(t, root, name, seed, "widget", "answering")
+}
+
+// writeComposition composes the named adapters of root with seeded random weights.
+func writeComposition(t *testing.T, root, name string, seed uint64, names ...string) adapters.Weights {
+	t.Helper()
 	ctx := context.Background()
 	var sources []*adapters.Adapter
-	for _, n := range []string{"widget", "answering"} {
+	for _, n := range names {
 		a, err := adapters.Load(ctx, filepath.Join(root, n), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -218,5 +224,50 @@ func TestComposerSwapsCompositionsBetweenAnswers(t *testing.T) {
 	}
 	if c.Current().Composition != "second" {
 		t.Fatalf("selection is %+v after refused swaps", c.Current())
+	}
+}
+
+// Per question, the composition covering the retrieved products answers: the selected one
+// when it covers them (or nothing is known of the products), else another that does.
+func TestComposerPicksTheCompositionCoveringTheProducts(t *testing.T) {
+	ctx := context.Background()
+	root := testutil.PEFTAdapters(t)
+	writeComposition(t, root, "widget-qa", 1, "widget", "answering")
+	writeComposition(t, root, "gizmo-qa", 2, "gizmo", "answering")
+	reg, err := adapters.Scan(ctx, []string{root}, adapters.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelDir := testutil.Shared(t, "models/stories260K")
+	m, err := inference.Load(ctx, modelDir, inference.Options{Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewComposer(reg, Selection{}, false, nil)
+	c.bind(m, modelDir)
+	if err := c.Use(ctx, Selection{Composition: "widget-qa"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		products []string
+		want     string
+	}{
+		{nil, "widget-qa"},
+		{[]string{"widget"}, "widget-qa"},
+		{[]string{"Gizmo"}, "gizmo-qa"},
+		{[]string{"toaster"}, "widget-qa"},
+		{[]string{"gizmo", "widget"}, "widget-qa"},
+	} {
+		p, err := c.prepare(ctx, tc.products)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, info, err := c.install(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Name != tc.want {
+			t.Errorf("products %v: answered by %s, want %s", tc.products, info.Name, tc.want)
+		}
 	}
 }
