@@ -189,6 +189,7 @@ func TestReadmeAdapterWorkflow(t *testing.T) {
 		t.Fatalf("show DIR --json: %v\n%s", err, stderr)
 	}
 	var shown struct {
+		Rank        int    `json:"rank"`
 		Skill       string `json:"skill"`
 		Composition struct {
 			Sources []struct {
@@ -203,7 +204,8 @@ func TestReadmeAdapterWorkflow(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &shown); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
-	if shown.Skill != "composition" || !shown.Composition.Learned || len(shown.Composition.Sources) != 2 ||
+	// brew has rank 4 and qa rank 8: CAT merges unequal ranks exactly, to rank 12.
+	if shown.Rank != 12 || shown.Skill != "composition" || !shown.Composition.Learned || len(shown.Composition.Sources) != 2 ||
 		len(shown.Composition.Sources[0].Sha256) != 64 || !slices.Equal(shown.Composition.Weights.PerLayer["4"]["down_proj"], c.Weights.PerLayer["4"]["down_proj"]) {
 		t.Errorf("show DIR --json = %+v", shown)
 	}
