@@ -66,13 +66,64 @@ func writeComposition(t *testing.T, root, name string, seed uint64, names ...str
 	return w
 }
 
-// The logits of stories260K answering with a composition equal those of a dense
+// writeTunedComposition tunes the CAT weights of widget (rank 4) and answering (rank 8) for
+// a few steps on examples rendered in the serving prompt, and saves the composition.
+func writeTunedComposition(t *testing.T, root, name string) adapters.Weights {
+	t.Helper()
+	ctx := context.Background()
+	modelDir := testutil.Shared(t, "models/stories260K")
+	m, err := inference.Load(ctx, modelDir, inference.Options{Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRenderer(modelDir, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := manualPassages()[:1]
+	ps[0].Text = "Press the red button to reset."
+	seqs, err := TrainingSeqs(r, "Cite [1].", []Example{
+		{Question: "How?", Passages: ps, Answer: "Press it [1]."},
+		{Question: "What?", Passages: ps, Answer: "A reset [1]."},
+	}, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []*adapters.Adapter
+	for _, n := range []string{"widget", "answering"} {
+		a, err := adapters.Load(ctx, filepath.Join(root, n), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, a)
+	}
+	merged, rep, err := adapters.Tune(ctx, m, sources, seqs, adapters.TuneOptions{Steps: 3, LR: 0.5, Batch: 2, CheckpointEvery: 1, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := adapters.ShapeOf(m.Config(), "")
+	c, err := adapters.NewComposition(name, sources, rep.Weights, adapters.BaseModel{Name: "stories260K", Shape: shape})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Tuned = &adapters.TuneRecord{Data: "test", Examples: 1, Validation: 1, Steps: 3, BestStep: rep.BestStep, ValLossBefore: rep.InitialLoss, ValLossAfter: rep.FinalLoss}
+	if err := adapters.WriteComposition(filepath.Join(root, name), c, merged); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("tuned: loss %.4f -> %.4f, best step %d", rep.InitialLoss, rep.FinalLoss, rep.BestStep)
+	if rep.BestStep == 0 {
+		t.Fatalf("tuning kept the initial weights (loss %.4f -> %.4f): the test needs learned ones", rep.InitialLoss, rep.FinalLoss)
+	}
+	return rep.Weights
+}
+
+// The logits of stories260K answering with a tuned composition equal those of a dense
 // checkpoint whose every adapted weight is W + sum_i w_i s_i B_i A_i, built here from the
-// sources' factors and the composition's per-module weights.
+// sources' factors and the composition's learned per-module weights.
 func TestCompositionLogitsEqualDenseReference(t *testing.T) {
 	ctx := context.Background()
 	root := testutil.PEFTAdapters(t)
-	w := writeTestComposition(t, root, "widget+answering", 1)
+	w := writeTunedComposition(t, root, "widget+answering")
 	reg, err := adapters.Scan(ctx, []string{root}, adapters.ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
