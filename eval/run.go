@@ -60,7 +60,9 @@ type Record struct {
 	RougeL     float64    `json:"rouge_l"`
 	Citation   *float64   `json:"citation,omitempty"`
 	Recall     *float64   `json:"recall,omitempty"`
-	Err        string     `json:"error,omitempty"`
+	// Refused is set for an uncovered question: 1 when the answer declines to answer.
+	Refused *float64 `json:"refused,omitempty"`
+	Err     string   `json:"error,omitempty"`
 }
 
 // Run answers every question with every method in every mode and scores the answers.
@@ -129,6 +131,14 @@ func answerOne(ctx context.Context, m Method, q Question, mode Mode, k int) (Rec
 		p.Latency = time.Since(start)
 	}
 	r.Prediction = p
+	if q.Uncovered {
+		refused := 0.0
+		if IsRefusal(p.Text) {
+			refused = 1
+		}
+		r.Refused = &refused
+		return r, nil
+	}
 	r.EM = ExactMatch(p.Text, q.Answers)
 	r.F1 = F1(p.Text, q.Answers)
 	r.RougeL = RougeL(p.Text, q.Answers)
