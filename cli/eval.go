@@ -51,7 +51,9 @@ func newEvalCmd(app *App) *cobra.Command {
 		Long: "Answer every question of FILE.jsonl with each method, closed-book and/or open-book,\n" +
 			"and print exact match, token F1, ROUGE-L, citation accuracy, recall@k, mean latency and\n" +
 			"a bootstrap 95% interval of the main metric per method. Questions are JSONL:\n" +
-			`{"id", "question", "answers": [...] or "answer", "source_doc", "source_section", "context"}.` + "\n\n" +
+			`{"id", "question", "answers": [...] or "answer", "source_doc", "source_section", "context"}` + "\n" +
+			`or {"id", "question", "uncovered": true} for a question the manuals do not answer, scored` + "\n" +
+			"by the refusal rate (the share of them the method declines to answer).\n\n" +
 			"Methods: retrieval (the index alone; open-book) and, with a model, " +
 			strings.Join(modelMethods(), ", ") + ".\n" +
 			"--out DIR writes report.json (the table as JSON), answers.jsonl (every answer with its\n" +

@@ -67,7 +67,7 @@ func TestEvalModelMethods(t *testing.T) {
 	}
 	// Half the questions have a gold context: the plain mode reads it, and retrieves for
 	// the others; the served pipeline always retrieves.
-	questions, nq := exampleQuestions(t, func(i int) string {
+	questions, nq, ns := exampleQuestions(t, func(i int) string {
 		if i%2 == 0 {
 			return "The program takes 25 minutes and rinses twice with fresh water."
 		}
@@ -104,7 +104,7 @@ func TestEvalModelMethods(t *testing.T) {
 				t.Errorf("%+v", r)
 			}
 			// recall is scored only where the method retrieved: open-book without gold context.
-			if want := map[string]int{"closed-book": 0, "open-book": nq / 2}[r.Mode]; r.RecallN != want {
+			if want := map[string]int{"closed-book": 0, "open-book": ns / 2}[r.Mode]; r.RecallN != want {
 				t.Errorf("%s %s: recall over %d questions, want %d", r.Method, r.Mode, r.RecallN, want)
 			}
 		}
@@ -141,7 +141,7 @@ func TestEvalModelMethods(t *testing.T) {
 				t.Errorf("%+v", r)
 			}
 		}
-		want := map[string]int{"retrieval open-book": nq, "none open-book": nq, "cat open-book": nq, "none closed-book": 0, "cat closed-book": 0}
+		want := map[string]int{"retrieval open-book": ns, "none open-book": ns, "cat open-book": ns, "none closed-book": 0, "cat closed-book": 0}
 		if len(got) != len(want) {
 			t.Errorf("results %v, want %v", got, want)
 		}

@@ -72,7 +72,7 @@ func applyAdapters(ctx context.Context, app *App, m *inference.Model, specs []st
 			return nil, err
 		}
 		dir := spec.dir
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if st, err := os.Stat(dir); (err != nil || !st.IsDir()) && adapters.CheckName(dir) == nil {
 			// Not a folder: a name in the registry (adapters.dirs, DATA_DIR/adapters).
 			reg, rerr := adapters.Scan(ctx, app.adapterDirs(), adapters.ScanOptions{Skills: app.adapterSkills(), Log: app.Log})
 			if rerr != nil {
