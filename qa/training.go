@@ -43,8 +43,8 @@ func TrainingSeqs(r *Renderer, system string, examples []Example, seqLen int) ([
 			if p, err = r.tok.Encode(ex.Prompt, true); err != nil {
 				return nil, fmt.Errorf("example %d: tokenize the prompt: %w", i+1, err)
 			}
-			if len(p)+len(a) > seqLen {
-				return nil, fmt.Errorf("example %d: %d prompt and %d answer tokens do not fit in %d", i+1, len(p), len(a), seqLen)
+			if p, err = cutPromptStart(r, p, seqLen-len(a)); err != nil {
+				return nil, fmt.Errorf("example %d: %w", i+1, err)
 			}
 		} else {
 			fit := &Renderer{tok: r.tok, tmpl: r.tmpl, special: r.special, window: seqLen}
@@ -64,4 +64,20 @@ func TrainingSeqs(r *Renderer, system string, examples []Example, seqLen int) ([
 		out = append(out, inference.TrainSeq{IDs: ids, LossMask: mask})
 	}
 	return out, nil
+}
+
+// cutPromptStart keeps a custom prompt within keep tokens by dropping the start of its text
+// (the context), never its BOS nor the answer.
+func cutPromptStart(r *Renderer, p []int, keep int) ([]int, error) {
+	if len(p) <= keep {
+		return p, nil
+	}
+	head := 0
+	if bos, ok := r.tok.BOS(); ok && len(p) > 0 && p[0] == bos {
+		head = 1
+	}
+	if keep-head < 1 {
+		return nil, fmt.Errorf("the answer leaves no room for the prompt in the sequence length")
+	}
+	return append(p[:head:head], p[len(p)-(keep-head):]...), nil
 }

@@ -3,6 +3,7 @@ package qa
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"manualbot/internal/testutil"
@@ -89,5 +90,37 @@ func TestTrainingSeqsDropPassagesNotTheAnswer(t *testing.T) {
 	tail := func(ids []int) []int { return ids[len(ids)-6:] }
 	if !slices.Equal(tail(short[0].IDs), tail(full[0].IDs)) {
 		t.Fatalf("the answer was cut")
+	}
+}
+
+// A custom prompt too long for the sequence loses the start of its text, keeping BOS and
+// the whole answer.
+func TestTrainingSeqsCutCustomPromptStart(t *testing.T) {
+	r, err := NewRenderer(testutil.Shared(t, "models/stories260K"), 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := []Example{{Prompt: strings.Repeat("Lily had a red ball. ", 20) + "Question: What colour?\nAnswer:", Completion: " red."}}
+	seqs, err := TrainingSeqs(r, "", ex, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := seqs[0]
+	bos, _ := r.tok.BOS()
+	if len(s.IDs) != 40 || s.IDs[0] != bos {
+		t.Fatalf("%d ids starting %d, want 40 starting with BOS %d", len(s.IDs), s.IDs[0], bos)
+	}
+	want, _ := r.tok.Encode(" red.", false)
+	n := 0
+	for _, m := range s.LossMask {
+		if m {
+			n++
+		}
+	}
+	if n != len(want)+1 {
+		t.Fatalf("%d answer tokens in the loss, want %d", n, len(want)+1)
+	}
+	if _, err := TrainingSeqs(r, "", ex, 3); err == nil {
+		t.Fatal("a sequence the answer fills was accepted")
 	}
 }
