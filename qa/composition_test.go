@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -320,5 +321,61 @@ func TestComposerPicksTheCompositionCoveringTheProducts(t *testing.T) {
 		if info.Name != tc.want {
 			t.Errorf("products %v: answered by %s, want %s", tc.products, info.Name, tc.want)
 		}
+	}
+}
+
+// With the real LLM, an answer streaming while `use composition=second` lands finishes on
+// (and reports) the composition it started with; the next answer uses the new one.
+func TestLLMAnswerInFlightKeepsItsComposition(t *testing.T) {
+	ctx := context.Background()
+	root := testutil.PEFTAdapters(t)
+	writeTestComposition(t, root, "first", 1)
+	writeTestComposition(t, root, "second", 2)
+	reg, err := adapters.Scan(ctx, []string{root}, adapters.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := NewComposer(reg, Selection{}, false, nil)
+	llm, err := NewLLM(ctx, LLMOptions{Dir: testutil.Shared(t, "models/stories260K"), Backend: "go", Composer: comp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := comp.Use(ctx, Selection{Composition: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	in := GenerateInput{Prompt: "Once upon a time", MaxTokens: 12}
+	started, release := make(chan struct{}), make(chan struct{})
+	type result struct {
+		out GenerateOutput
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		first := true
+		out, err := llm.Generate(ctx, in, func(string) error {
+			if first {
+				first = false
+				close(started)
+				<-release
+			}
+			return nil
+		})
+		done <- result{out, err}
+	}()
+	<-started
+	if err := comp.Use(ctx, Selection{Composition: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	r := <-done
+	if r.err != nil || r.out.Composition == nil || r.out.Composition.Name != "first" {
+		t.Fatalf("the answer in flight reports %+v, %v; want first", r.out.Composition, r.err)
+	}
+	next, err := llm.Generate(ctx, in, func(string) error { return nil })
+	if err != nil || next.Composition == nil || next.Composition.Name != "second" {
+		t.Fatalf("the next answer reports %+v, %v; want second", next.Composition, err)
+	}
+	if slices.Equal(r.out.IDs, next.IDs) {
+		t.Logf("both compositions gave the same ids (possible on a tiny model): %v", next.IDs)
 	}
 }
