@@ -21,6 +21,9 @@ type Entry struct {
 	Skill    Skill
 	Config   Config
 	Manifest Manifest
+	// Composition is set when the folder is a composition (composition.json beside the
+	// exported CAT merge); its products are those of its domain sources.
+	Composition *Composition
 	// Problem is why the folder is not a usable adapter (bad config, bad manifest); it is
 	// listed rather than hidden so that a user sees why an adapter is missing.
 	Problem string
@@ -112,6 +115,20 @@ func readEntry(name, path string, skills map[string]Skill) Entry {
 		return e
 	}
 	e.Skill = e.Manifest.Skill
+	if IsComposition(path) {
+		c, err := ReadComposition(path)
+		if err != nil {
+			e.Problem = err.Error()
+			return e
+		}
+		if c.Name != name {
+			e.Problem = fmt.Sprintf("%s names the composition %q but its folder is %q; rename one", CompositionFile, c.Name, name)
+			return e
+		}
+		e.Composition = c
+		e.Manifest.Products = c.Products()
+		return e
+	}
 	if e.Skill == "" {
 		e.Skill = skills[name]
 	}
@@ -132,6 +149,33 @@ func (r *Registry) List() []Entry {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// Compositions returns the usable compositions, sorted by name.
+func (r *Registry) Compositions() []Entry {
+	var out []Entry
+	for _, e := range r.List() {
+		if e.Composition != nil && e.Problem == "" && !e.outside {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Composition returns the composition called name, refusing names that are not plain
+// folder names (they come from Slack) and adapters that are not compositions.
+func (r *Registry) Composition(name string) (*Composition, error) {
+	e, err := r.Get(name)
+	if err != nil {
+		return nil, fmt.Errorf("composition %q: %w", name, err)
+	}
+	if e.Problem != "" {
+		return nil, fmt.Errorf("composition %q: %s", name, e.Problem)
+	}
+	if e.Composition == nil {
+		return nil, fmt.Errorf("%q is a plain adapter, not a composition (made by adapters tune)", name)
+	}
+	return e.Composition, nil
 }
 
 // ErrNotFound is returned (wrapped) by Get for a well-formed name no adapter has.

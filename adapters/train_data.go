@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"manualbot/benchmarks/mini"
 	"manualbot/inference"
 )
 
@@ -21,15 +20,24 @@ type Encoder interface {
 	EOS() []int
 }
 
-// QARecord is one line of a QA training or tuning file. Prompt and Completion, when set,
-// are used as they are; otherwise they are built from Question, Context and Answer with
-// the project's one prompt format (benchmarks/mini), so training and evaluation agree.
+// QARecord is one line of a QA training or tuning file. The caller renders it into the
+// serving prompt (package qa's BuildPrompt): Passages, or else Context as one passage, then
+// Question; Answer is what the model learns to write. Prompt and Completion, when set, are
+// used as they are, for a custom format.
 type QARecord struct {
-	Question   string `json:"question"`
-	Context    string `json:"context"`
-	Answer     string `json:"answer"`
-	Prompt     string `json:"prompt,omitempty"`
-	Completion string `json:"completion,omitempty"`
+	Question   string      `json:"question"`
+	Context    string      `json:"context"`
+	Passages   []QAPassage `json:"passages,omitempty"`
+	Answer     string      `json:"answer"`
+	Prompt     string      `json:"prompt,omitempty"`
+	Completion string      `json:"completion,omitempty"`
+}
+
+// QAPassage is one passage of a QARecord, as retrieval would give it.
+type QAPassage struct {
+	Title   string `json:"title"`
+	Section string `json:"section,omitempty"`
+	Text    string `json:"text"`
 }
 
 // ReadQAFile reads a JSONL file of QARecords, naming the line of any bad record.
@@ -140,55 +148,6 @@ func TextSeqs(enc Encoder, docs []string, seqLen int) ([]inference.TrainSeq, err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("the training text gives no sequence of 2 tokens or more")
-	}
-	return out, nil
-}
-
-// QASeqs renders each record as prompt + completion + EOS with the loss on the
-// completion and EOS only (the QA skill). A record longer than seqLen loses the start of
-// its prompt (the context), never its answer.
-func QASeqs(enc Encoder, recs []QARecord, seqLen int) ([]inference.TrainSeq, error) {
-	bos, hasBOS := enc.BOS()
-	eos := enc.EOS()
-	out := make([]inference.TrainSeq, 0, len(recs))
-	for i, r := range recs {
-		prompt, completion := r.Prompt, r.Completion
-		if prompt == "" {
-			prompt = mini.Prompt(r.Question, r.Context)
-		}
-		if completion == "" {
-			completion = mini.Completion(r.Answer)
-		}
-		p, err := enc.Encode(prompt, false)
-		if err != nil {
-			return nil, fmt.Errorf("tokenize record %d: %w", i, err)
-		}
-		c, err := enc.Encode(completion, false)
-		if err != nil {
-			return nil, fmt.Errorf("tokenize record %d: %w", i, err)
-		}
-		if len(eos) > 0 {
-			c = append(c, eos[0])
-		}
-		head := 0
-		if hasBOS {
-			head = 1
-		}
-		if keep := seqLen - head - len(c); keep < 1 {
-			return nil, fmt.Errorf("record %d: the answer alone takes %d tokens, more than the sequence length %d", i, len(c), seqLen)
-		} else if len(p) > keep {
-			p = p[len(p)-keep:]
-		}
-		ids := make([]int, 0, head+len(p)+len(c))
-		if hasBOS {
-			ids = append(ids, bos)
-		}
-		ids = append(append(ids, p...), c...)
-		mask := make([]bool, len(ids))
-		for j := len(ids) - len(c); j < len(ids); j++ {
-			mask[j] = true
-		}
-		out = append(out, inference.TrainSeq{IDs: ids, LossMask: mask})
 	}
 	return out, nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"manualbot/benchmarks/mini"
 	"manualbot/inference"
 	"manualbot/inference/tokenizer"
 	"manualbot/internal/testutil"
@@ -27,16 +26,9 @@ func storiesTrainSetup(t testing.TB) (*inference.Model, []inference.TrainSeq, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The domain corpus: the mini benchmark's gadget manual, one page per gadget, in the
+	// The domain corpus: short story pages, in the
 	// simple English stories260K reads; validation windows come from unseen pages.
-	bench, err := mini.Generate(mini.Config{Seed: 1, Gadgets: 16, Test: 4, Tune: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var docs []string
-	for _, d := range bench.Domain {
-		docs = append(docs, d.Text)
-	}
+	docs := storyPages(1, 16)
 	seqs, err := TextSeqs(tok, docs, 32)
 	if err != nil {
 		t.Fatal(err)

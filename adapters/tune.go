@@ -26,6 +26,10 @@ type TuneOptions struct {
 	CheckpointDir   string
 	CheckpointEvery int
 	Resume          bool
+	// Val are held-out sequences: their loss is measured before tuning and every
+	// CheckpointEvery steps, and the weights of the step with the lowest one are kept.
+	// Empty means the training data stands in (the loss then says nothing of overfitting).
+	Val []inference.TrainSeq
 	// Name names the merged adapter.
 	Name string
 	// Log receives one line per step; nil discards them.
@@ -43,11 +47,14 @@ type TuneStep struct {
 
 // TuneReport is what a tuning run learnt and how the loss went.
 type TuneReport struct {
-	// Losses[i] is the loss of step i+1 (for steps run in this call and, on resume, those
-	// before it); FinalLoss is the loss at the learnt weights over all the data.
+	// Losses[i] is the training batch loss of step i+1 (for steps run in this call and, on
+	// resume, those before it). InitialLoss is the held-out loss at equal weights (at the
+	// start of the run, or recorded in the checkpoint on resume), FinalLoss the held-out
+	// loss at the kept weights: those of BestStep (0: the equal weights were best).
 	Losses      []float64 `json:"losses"`
 	InitialLoss float64   `json:"initial_loss"`
 	FinalLoss   float64   `json:"final_loss"`
+	BestStep    int       `json:"best_step"`
 	ResumedFrom int       `json:"resumed_from"`
 	// Weights are the learnt CAT weights, per module, one per input adapter (0 where an
 	// adapter lacks the module), in the --weights-file format.
@@ -62,6 +69,12 @@ type tuneState struct {
 	Logits  map[string][]float32
 	Opt     *adam
 	Losses  []float64
+	// Best is the logits of BestStep, whose held-out loss BestLoss is the lowest seen;
+	// InitialLoss is the held-out loss at equal weights.
+	Best        map[string][]float32
+	BestStep    int
+	BestLoss    float64
+	InitialLoss float64
 }
 
 func (o *TuneOptions) defaults(n int) error {
@@ -106,6 +119,12 @@ func Tune(ctx context.Context, model *inference.Model, inputs []*Adapter, data [
 	if err := checkMerge(inputs, &MergeOptions{Method: MethodCat}); err != nil {
 		return nil, rep, fmt.Errorf("tune: %w", err)
 	}
+	shape := ShapeOf(model.Config(), "")
+	for _, a := range inputs {
+		if err := Validate(a, shape, opts.Log); err != nil {
+			return nil, rep, fmt.Errorf("tune: adapter %s was made for another base model: %w", a.Name, err)
+		}
+	}
 	sources := make([]string, len(inputs))
 	for i, a := range inputs {
 		sources[i] = a.Name
@@ -131,17 +150,25 @@ func Tune(ctx context.Context, model *inference.Model, inputs []*Adapter, data [
 		}
 	}
 	tr := inference.NewLoRATrainer(model)
-	full := func() (float64, error) {
-		merged, err := catAt(ctx, inputs, st.Logits, opts.Name)
+	val := opts.Val
+	if len(val) == 0 {
+		val = data
+	}
+	heldOut := func(logits map[string][]float32) (float64, error) {
+		merged, err := catAt(ctx, inputs, logits, opts.Name)
 		if err != nil {
 			return 0, err
 		}
-		return validationLoss(ctx, tr, data, merged, opts.Batch)
+		return validationLoss(ctx, tr, val, merged, opts.Batch)
 	}
-	var err error
-	if rep.InitialLoss, err = full(); err != nil {
-		return nil, rep, err
+	if st.Best == nil {
+		l, err := heldOut(st.Logits)
+		if err != nil {
+			return nil, rep, err
+		}
+		st.Best, st.BestStep, st.BestLoss, st.InitialLoss = cloneLogits(st.Logits), st.Step, l, l
 	}
+	rep.InitialLoss = st.InitialLoss
 	start := time.Now()
 	for step := st.Step + 1; step <= opts.Steps; step++ {
 		if err := ctx.Err(); err != nil {
@@ -157,23 +184,39 @@ func Tune(ctx context.Context, model *inference.Model, inputs []*Adapter, data [
 		if opts.OnStep != nil {
 			opts.OnStep(TuneStep{Step: step, Steps: opts.Steps, Loss: loss, Elapsed: time.Since(start)})
 		}
-		if opts.CheckpointDir != "" && (step%opts.CheckpointEvery == 0 || step == opts.Steps) {
-			if err := saveTuning(opts.CheckpointDir, &st, inputs); err != nil {
-				return nil, rep, err
+		if step%opts.CheckpointEvery == 0 || step == opts.Steps {
+			l, err := heldOut(st.Logits)
+			if err != nil {
+				return nil, rep, fmt.Errorf("tune: step %d: %w", step, err)
+			}
+			opts.Log.Info("tune held-out loss", "step", step, "loss", l, "best", st.BestLoss, "best_step", st.BestStep)
+			if l < st.BestLoss {
+				st.Best, st.BestStep, st.BestLoss = cloneLogits(st.Logits), step, l
+			}
+			if opts.CheckpointDir != "" {
+				if err := saveTuning(opts.CheckpointDir, &st, inputs); err != nil {
+					return nil, rep, err
+				}
 			}
 		}
 	}
 	rep.Losses = st.Losses
-	rep.Weights = softmaxWeights(inputs, st.Logits)
+	rep.Weights = softmaxWeights(inputs, st.Best)
+	rep.BestStep, rep.FinalLoss = st.BestStep, st.BestLoss
 	merged, err := Merge(ctx, inputs, MergeOptions{Method: MethodCat, Weights: rep.Weights, Name: opts.Name})
 	if err != nil {
 		return nil, rep, fmt.Errorf("tune: %w", err)
 	}
-	merged.Manifest.Description = fmt.Sprintf("CAT merge with weights learnt per layer and module on %d examples (%d steps)", len(data), st.Step)
-	if rep.FinalLoss, err = validationLoss(ctx, tr, data, merged, opts.Batch); err != nil {
-		return nil, rep, err
-	}
+	merged.Manifest.Description = fmt.Sprintf("CAT merge with weights learnt per layer and module on %d examples (best of %d steps: step %d)", len(data), st.Step, st.BestStep)
 	return merged, rep, nil
+}
+
+func cloneLogits(l map[string][]float32) map[string][]float32 {
+	out := make(map[string][]float32, len(l))
+	for k, v := range l {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }
 
 // tuneStep runs one Adam step on the logits and returns the batch's loss before it.
@@ -272,10 +315,12 @@ func catAt(ctx context.Context, inputs []*Adapter, logits map[string][]float32, 
 
 // tuneSummary is tune.json: the checkpoint's state in readable form.
 type tuneSummary struct {
-	Step    int       `json:"step"`
-	Sources []string  `json:"sources"`
-	Losses  []float64 `json:"losses"`
-	Weights Weights   `json:"weights"`
+	Step     int       `json:"step"`
+	BestStep int       `json:"best_step"`
+	BestLoss float64   `json:"best_validation_loss"`
+	Sources  []string  `json:"sources"`
+	Losses   []float64 `json:"losses"`
+	Weights  Weights   `json:"weights"`
 }
 
 func saveTuning(dir string, st *tuneState, inputs []*Adapter) error {
@@ -284,6 +329,6 @@ func saveTuning(dir string, st *tuneState, inputs []*Adapter) error {
 			return err
 		}
 		return writeJSONFile(filepath.Join(tmp, "tune.json"), tuneSummary{
-			Step: st.Step, Sources: st.Sources, Losses: st.Losses, Weights: softmaxWeights(inputs, st.Logits)})
+			Step: st.Step, BestStep: st.BestStep, BestLoss: st.BestLoss, Sources: st.Sources, Losses: st.Losses, Weights: softmaxWeights(inputs, st.Logits)})
 	})
 }

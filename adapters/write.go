@@ -56,6 +56,12 @@ func (a *Adapter) WriteFiles(dir string) error {
 // sibling folder that is renamed to dir at the end, so a reader (or the registry) never sees
 // half an adapter. An existing non-empty dir is refused rather than overwritten.
 func (a *Adapter) WriteDir(dir string) error {
+	return writeDirWith(dir, a.WriteFiles)
+}
+
+// writeDirWith fills a temporary sibling of dir with fill and renames it to dir, refusing
+// an existing non-empty dir.
+func writeDirWith(dir string, fill func(tmp string) error) error {
 	dir = filepath.Clean(dir)
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("write adapter %s: the folder exists and is not empty", dir)
@@ -79,7 +85,7 @@ func (a *Adapter) WriteDir(dir string) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("write adapter %s: %w", dir, err)
 	}
-	if err := a.WriteFiles(tmp); err != nil {
+	if err := fill(tmp); err != nil {
 		return err
 	}
 	// rename(2) replaces an empty directory but never a full one.

@@ -70,6 +70,7 @@ const helpText = "*Ask me about the manuals*: mention me in a channel (`@manualb
 	"*Admin commands* (as `/manualbot …` or by mentioning me):\n" +
 	"• `adapters`: list the LoRA adapters\n" +
 	"• `use domain=NAME[,NAME] qa=NAME [method=cat] [weights=0.7,0.3]`: merge adapters and swap them in live\n" +
+	"• `use composition=NAME`: swap in a saved composition (learned CAT weights) live\n" +
 	"• `status`: model, adapters, index size, uptime\n" +
 	"• `ingest [product=NAME]`: share a manual (or a .zip of manuals) with me with the word `ingest`; in a channel tied to a product it is filed under that product\n" +
 	"• `reindex`: rebuild the index from the configured sources\n" +
@@ -162,6 +163,8 @@ func parseUse(args []string) (UseRequest, error) {
 			}
 		case "qa":
 			req.QA = strings.TrimSpace(v)
+		case "composition":
+			req.Composition = strings.TrimSpace(v)
 		case "method":
 			req.Method = strings.ToLower(strings.TrimSpace(v))
 		case "weights":
@@ -173,16 +176,25 @@ func parseUse(args []string) (UseRequest, error) {
 				req.Weights = append(req.Weights, f)
 			}
 		default:
-			return req, fmt.Errorf("unknown setting %q (use domain=, qa=, method=, weights=)", k)
+			return req, fmt.Errorf("unknown setting %q (use composition=, or domain=, qa=, method=, weights=)", k)
 		}
 	}
+	if req.Composition != "" {
+		if len(req.Domain) > 0 || req.QA != "" || len(req.Weights) > 0 {
+			return req, errors.New("composition= carries its own adapters and weights: give it alone")
+		}
+		return req, nil
+	}
 	if len(req.Domain) == 0 && req.QA == "" {
-		return req, errors.New("name at least one adapter: domain=NAME and/or qa=NAME")
+		return req, errors.New("name a composition=NAME, or at least one adapter: domain=NAME and/or qa=NAME")
 	}
 	return req, nil
 }
 
 func describeUse(r UseRequest) string {
+	if r.Composition != "" {
+		return "composition=" + r.Composition
+	}
 	var parts []string
 	if len(r.Domain) > 0 {
 		parts = append(parts, "domain="+strings.Join(r.Domain, ","))

@@ -52,12 +52,14 @@ type AdapterInfo struct {
 	Description string
 }
 
-// UseRequest is a parsed `use domain=A,B qa=Q method=cat weights=0.7,0.3` command.
+// UseRequest is a parsed `use domain=A,B qa=Q method=cat weights=0.7,0.3` command, or
+// `use composition=NAME` (a saved composition, alone).
 type UseRequest struct {
-	Domain  []string
-	QA      string
-	Method  string
-	Weights []float64
+	Composition string
+	Domain      []string
+	QA          string
+	Method      string
+	Weights     []float64
 }
 
 // Status is what `status` reports.

@@ -16,12 +16,13 @@ import (
 // fakeAdmin is an adapter registry in memory: it records swaps, and the answerer reads
 // the adapters in use when each answer starts, as the real pipeline does.
 type fakeAdmin struct {
-	mu      sync.Mutex
-	current []string
-	known   map[string]string // name → kind
-	uses    []bot.UseRequest
-	ingests []ingested
-	reindex int
+	mu          sync.Mutex
+	current     []string
+	composition string            // the composition in use; "" when adapters were named one by one
+	known       map[string]string // name → kind
+	uses        []bot.UseRequest
+	ingests     []ingested
+	reindex     int
 }
 
 type ingested struct {
@@ -43,6 +44,16 @@ func (a *fakeAdmin) inUse() []string {
 	return slices.Clone(a.current)
 }
 
+// inUseComposition describes the composition in use, as the real composer does.
+func (a *fakeAdmin) inUseComposition() *qa.CompositionInfo {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.composition == "" {
+		return nil
+	}
+	return &qa.CompositionInfo{Name: a.composition, Path: "/adapters/" + a.composition, Adapters: slices.Clone(a.current), Method: "cat", Learned: true}
+}
+
 func (a *fakeAdmin) Adapters(context.Context) ([]bot.AdapterInfo, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -57,6 +68,14 @@ func (a *fakeAdmin) Adapters(context.Context) ([]bot.AdapterInfo, error) {
 func (a *fakeAdmin) Use(_ context.Context, req bot.UseRequest) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if req.Composition != "" {
+		if !strings.HasPrefix(req.Composition, "pumps+qa-") {
+			return fmt.Errorf("no composition named %q", req.Composition)
+		}
+		a.uses = append(a.uses, req)
+		a.composition, a.current = req.Composition, []string{"pumps-v1", "qa-v1"}
+		return nil
+	}
 	names := append(slices.Clone(req.Domain), req.QA)
 	for _, n := range names {
 		if _, ok := a.known[n]; !ok {
@@ -64,7 +83,7 @@ func (a *fakeAdmin) Use(_ context.Context, req bot.UseRequest) error {
 		}
 	}
 	a.uses = append(a.uses, req)
-	a.current = names
+	a.current, a.composition = names, ""
 	return nil
 }
 
@@ -122,6 +141,7 @@ var pumpCitations = []qa.Citation{
 
 func (f *fakeAnswerer) Ask(ctx context.Context, q qa.Question, onPartial func(string)) (*qa.Answer, error) {
 	adapters := f.admin.inUse() // the model an answer starts on is the one it finishes on
+	comp := f.admin.inUseComposition()
 	f.mu.Lock()
 	f.questions = append(f.questions, q)
 	f.mu.Unlock()
@@ -165,7 +185,7 @@ func (f *fakeAnswerer) Ask(ctx context.Context, q qa.Question, onPartial func(st
 	case strings.Contains(q.Text, "[markdown]"):
 		text = "## Reset\n**Hold** the button [1]:\n- press *firmly*\n- wait\n```\nreset --hard\n```"
 	}
-	return &qa.Answer{Text: text, Citations: cites, Adapters: adapters,
+	return &qa.Answer{Text: text, Citations: cites, Adapters: adapters, Composition: comp,
 		Timings: qa.Timings{GeneratedTokens: 20}}, nil
 }
 

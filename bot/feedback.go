@@ -33,6 +33,8 @@ type Feedback struct {
 	Adapters  []string      `json:"adapters,omitempty"`
 	// AnswerID names the answer rated (channel/ts of its message), one vote per user.
 	AnswerID string `json:"answer_id,omitempty"`
+	// Composition is what answered (name, path, adapters, learned, weights).
+	Composition *qa.CompositionInfo `json:"composition,omitempty"`
 }
 
 // answerKey is what one vote per user is counted on.

@@ -100,6 +100,7 @@ func (b *Bot) feedbackFor(cb slack.InteractionCallback, id, rating string) Feedb
 		fb.Answer = a.Answer.Text
 		fb.Citations = a.Answer.Citations
 		fb.Adapters = a.Answer.Adapters
+		fb.Composition = a.Answer.Composition
 		return fb
 	}
 	fb.Answer = unescapeText(cb.Message.Text)

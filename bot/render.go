@@ -215,6 +215,8 @@ func contextLine(ans *qa.Answer) string {
 	switch {
 	case ans.RetrievalOnly:
 		parts = append(parts, "retrieval only (no model configured)")
+	case ans.Composition != nil && ans.Composition.Path != "":
+		parts = append(parts, "composition: "+escapeText(ans.Composition.Name)+" ("+escapeText(strings.Join(ans.Adapters, " + "))+")")
 	case len(ans.Adapters) > 0:
 		parts = append(parts, "adapters: "+escapeText(strings.Join(ans.Adapters, " + ")))
 	}

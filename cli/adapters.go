@@ -31,14 +31,7 @@ func newAdaptersCmd(app *App) *cobra.Command {
 // scanAdapters builds the registry from the configured folders; adapters.domain and
 // adapters.qa give skills to adapters whose manifest names none.
 func scanAdapters(cmd *cobra.Command, app *App) (*adapters.Registry, error) {
-	skills := map[string]adapters.Skill{}
-	for _, n := range app.Config.Adapters.Domain {
-		skills[n] = adapters.SkillDomain
-	}
-	if app.Config.Adapters.QA != "" {
-		skills[app.Config.Adapters.QA] = adapters.SkillQA
-	}
-	return adapters.Scan(cmd.Context(), app.Config.Adapters.Dirs, adapters.ScanOptions{Skills: skills, Log: app.Log})
+	return adapters.Scan(cmd.Context(), app.adapterDirs(), adapters.ScanOptions{Skills: app.adapterSkills(), Log: app.Log})
 }
 
 // adapterInfo is what list and show print about one adapter.
@@ -56,6 +49,17 @@ type adapterInfo struct {
 	Problem   string                `json:"problem,omitempty"`
 	Modules   []moduleInfo          `json:"modules,omitempty"`
 	Merge     *adapters.MergeRecord `json:"merge,omitempty"`
+	// Composition is set for a composition: its sources, base model, tuning and weights.
+	Composition *compositionInfo `json:"composition,omitempty"`
+}
+
+// compositionInfo is what list and show print about a composition.
+type compositionInfo struct {
+	Sources   []adapters.Source       `json:"sources"`
+	BaseModel adapters.BaseModel      `json:"base_model"`
+	Learned   bool                    `json:"learned"`
+	Tuned     *adapters.TuneRecord    `json:"tuned,omitempty"`
+	Weights   adapters.WeightsSummary `json:"weights"`
 }
 
 // moduleInfo is one adapted module, for show.
@@ -73,8 +77,15 @@ func infoOf(e adapters.Entry) adapterInfo {
 	if c.Targets.IsRegex {
 		targets = c.Targets.Regex
 	}
+	skill := string(e.Skill)
+	var comp *compositionInfo
+	if c := e.Composition; c != nil {
+		skill = "composition"
+		comp = &compositionInfo{Sources: c.Sources, BaseModel: c.BaseModel, Learned: c.Learned(), Tuned: c.Tuned, Weights: c.Summary()}
+	}
 	return adapterInfo{
-		Name: e.Name, Skill: string(e.Skill), Rank: c.R, Alpha: c.Alpha, RSLoRA: c.UseRSLoRA, Targets: targets,
+		Composition: comp,
+		Name:        e.Name, Skill: skill, Rank: c.R, Alpha: c.Alpha, RSLoRA: c.UseRSLoRA, Targets: targets,
 		Products: nonNilStrings(e.Manifest.Products), Manuals: e.Manifest.Manuals, BaseModel: c.BaseModel,
 		Path: e.Path, Problem: e.Problem, Merge: e.Manifest.Merge,
 	}
@@ -149,15 +160,14 @@ func newAdaptersListCmd(app *App) *cobra.Command {
 func newAdaptersShowCmd(app *App) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show one adapter: config, skill, products and every adapted module",
-		Args:  cobra.ExactArgs(1),
+		Use:   "show NAME|DIR",
+		Short: "Show one adapter or composition: config, skill, products, weights and every adapted module",
+		Long: "Show an adapter of the registry by name, or the adapter in a folder. For a composition\n" +
+			"(made by adapters tune) it prints its source adapters and the real CAT weights: a table\n" +
+			"of layers by module kind, each cell one weight per source (w1/w2); --json has them all.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reg, err := scanAdapters(cmd, app)
-			if err != nil {
-				return err
-			}
-			e, err := reg.Get(args[0])
+			e, reg, err := showEntry(cmd, app, args[0])
 			if err != nil {
 				return err
 			}
@@ -167,6 +177,7 @@ func newAdaptersShowCmd(app *App) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				info.Merge = a.Manifest.Merge
 				for _, m := range a.ModuleNames() {
 					f := a.Modules[m]
 					info.Modules = append(info.Modules, moduleInfo{Name: m, Rank: f.Rank, In: f.In, Out: f.Out, Scale: f.Scale})
@@ -194,8 +205,16 @@ func printShow(w io.Writer, i adapterInfo) error {
 	if len(i.Manuals) > 0 {
 		fmt.Fprintf(tw, "manuals:\t%s\n", strings.Join(i.Manuals, ","))
 	}
-	if i.Merge != nil {
+	if i.Merge != nil && i.Composition == nil {
 		fmt.Fprintf(tw, "merged:\t%s of %s, weights %v\n", i.Merge.Method, strings.Join(i.Merge.Sources, ", "), i.Merge.Weights)
+	}
+	if i.Composition != nil {
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if err := printComposition(w, i.Composition); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(tw, "modules:\t%d\n", len(i.Modules))
 	for _, m := range i.Modules {

@@ -31,7 +31,7 @@ type trainFlags struct {
 func newAdaptersTrainCmd(app *App) *cobra.Command {
 	var f trainFlags
 	cmd := &cobra.Command{
-		Use:   "train --model DIR --out DIR --skill domain|qa (--text FILE | --doc DOCID | --product P | --qa FILE.jsonl)",
+		Use:   "train --model DIR (--name NAME | --out DIR) --skill domain|qa (--text FILE | --doc DOCID | --product P | --qa FILE.jsonl)",
 		Short: "Train a LoRA adapter on a manual (domain skill) or on QA records (QA skill)",
 		Long: `Train a LoRA on the frozen model and write it to --out as a PEFT adapter, with a
 manualbot.json naming its skill.
@@ -39,8 +39,9 @@ manualbot.json naming its skill.
 Data:
   --text FILE        causal-LM text (a .jsonl of {"text": ...} lines gives one document each)
   --doc / --product  the ingested chunks of a manual (from the index under data_dir)
-  --qa FILE.jsonl    {question, context, answer} records: loss on the answer tokens only,
-                     prompt "Context: ...\nQuestion: ...\nAnswer:" as the evaluator uses
+  --qa FILE.jsonl    {question, context | passages, answer} records: loss on the answer
+                     tokens only, rendered in the prompt the bot sends (chat template, system
+                     rules, fenced numbered passages, question)
   --text F --qa F    both at once: a data-mix adapter trained on the union (skill qa unless
                      --skill says otherwise), the baseline CAT is compared against
 
@@ -51,7 +52,7 @@ steps. Checkpoints go to OUT.checkpoint at each evaluation; --resume continues f
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "model folder (default: config model.path)")
-	fl.StringVar(&f.out, "out", "", "folder to write the adapter to (must not exist or be empty)")
+	fl.StringVar(&f.out, "out", "", "folder to write the adapter to (default DATA_DIR/adapters/NAME; must not exist or be empty)")
 	fl.StringVar(&f.skill, "skill", "", "domain or qa (default: qa with --qa, else domain)")
 	fl.StringVar(&f.text, "text", "", "train on this text file (.txt, .md, or .jsonl of {\"text\":...})")
 	fl.StringVar(&f.doc, "doc", "", "train on the indexed chunks of this document id")
@@ -76,8 +77,17 @@ func runTrain(ctx context.Context, app *App, f trainFlags) error {
 	if f.model == "" {
 		f.model = app.Config.Model.Path
 	}
-	if f.model == "" || f.out == "" {
-		return errors.New("train: --model DIR and --out DIR are required")
+	if f.model == "" {
+		return errors.New("train: --model DIR is required (or set model.path)")
+	}
+	if f.out == "" && f.name == "" {
+		return errors.New("train: give the adapter a --name (written to DATA_DIR/adapters/NAME) or an --out folder")
+	}
+	if f.out == "" {
+		if err := adapters.CheckName(f.name); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		f.out = filepath.Join(app.dataAdaptersDir(), f.name)
 	}
 	sources := 0
 	for _, s := range []string{f.text, f.doc + f.product, f.qa} {
@@ -167,7 +177,7 @@ func trainingSeqs(ctx context.Context, app *App, f trainFlags, tok *tokenizer.To
 		if err != nil {
 			return nil, err
 		}
-		qaSeqs, err := adapters.QASeqs(tok, recs, f.seqLen)
+		qaSeqs, err := app.qaSeqs(f.model, recs, f.seqLen)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +187,7 @@ func trainingSeqs(ctx context.Context, app *App, f trainFlags, tok *tokenizer.To
 		if err != nil {
 			return nil, err
 		}
-		return adapters.QASeqs(tok, recs, f.seqLen)
+		return app.qaSeqs(f.model, recs, f.seqLen)
 	case f.text != "":
 		docs, err := adapters.ReadTextFile(f.text)
 		if err != nil {
@@ -214,6 +224,17 @@ func indexedChunks(ctx context.Context, app *App, doc, product string) ([]string
 	if err != nil {
 		return nil, err
 	}
+	if len(chunks) == 0 && doc == "" {
+		// An ingest without --product labels nothing: the manuals whose title names the
+		// product (as examples/manuals' "Brewmaster 3000 ..." name brewmaster) are its manuals.
+		if chunks, err = unlabelledChunksNaming(ctx, store, product); err != nil {
+			return nil, err
+		}
+		if len(chunks) > 0 {
+			app.Log.Info("no manual is labelled with the product; training on the unlabelled manuals whose title names it",
+				"product", product, "chunks", len(chunks), "first_title", chunks[0].Title)
+		}
+	}
 	if len(chunks) == 0 {
 		return nil, fmt.Errorf("the index has no chunks for doc %q product %q", doc, product)
 	}
@@ -222,6 +243,38 @@ func indexedChunks(ctx context.Context, app *App, doc, product string) ([]string
 		docs[i] = c.Text
 	}
 	return docs, nil
+}
+
+// unlabelledChunksNaming returns the chunks of the manuals without a product whose title
+// or document id contains product as a whole word (any case).
+func unlabelledChunksNaming(ctx context.Context, store *index.Store, product string) ([]index.Chunk, error) {
+	ids, err := store.DocIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := " " + strings.Join(strings.FieldsFunc(strings.ToLower(product), notWordRune), " ") + " "
+	if strings.TrimSpace(want) == "" {
+		return nil, nil
+	}
+	var out []index.Chunk
+	for _, id := range ids {
+		cs, err := store.Chunks(ctx, id, "")
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) == 0 || cs[0].Product != "" {
+			continue
+		}
+		words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(cs[0].Title+" "+id), notWordRune), " ") + " "
+		if strings.Contains(words, want) {
+			out = append(out, cs...)
+		}
+	}
+	return out, nil
+}
+
+func notWordRune(r rune) bool {
+	return !(('a' <= r && r <= 'z') || ('0' <= r && r <= '9') || r > 127)
 }
 
 // checkOutDir refuses an --out that exists and is not empty before any work is done.

@@ -57,10 +57,12 @@ func newAskCmd(app *App) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&product, "product", "", "only search this product's manuals")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object: answer, citations, adapters, timings")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object: answer, citations, adapters, composition, timings")
 	f.IntP("k", "k", 5, "passages to retrieve (config retrieval.k)")
 	f.String("model", "", "Hugging Face checkpoint folder (config model.path); empty: retrieval-only")
 	f.Int("max-tokens", 256, "most tokens in the answer (config model.max_tokens)")
+	f.String("composition", "", "answer with this composition (adapters tune), by name or folder (config adapters.composition)")
+	app.BindFlag("adapters.composition", f.Lookup("composition"))
 	app.BindFlag("retrieval.k", f.Lookup("k"))
 	app.BindFlag("model.path", f.Lookup("model"))
 	app.BindFlag("model.max_tokens", f.Lookup("max-tokens"))
@@ -93,7 +95,14 @@ func askStreaming(ctx context.Context, w io.Writer, p *qa.Pipeline, q qa.Questio
 			fmt.Fprintf(w, "[%d] %s\n", c.N, citationLine(c))
 		}
 	}
-	if len(ans.Adapters) > 0 {
+	switch c := ans.Composition; {
+	case c != nil && c.Path != "":
+		how := "given weights"
+		if c.Learned {
+			how = "learned weights"
+		}
+		fmt.Fprintf(w, "\n(composition: %s, %s of %s)\n", c.Name, how, strings.Join(c.Adapters, ", "))
+	case len(ans.Adapters) > 0:
 		fmt.Fprintf(w, "\n(adapters: %s)\n", strings.Join(ans.Adapters, ", "))
 	}
 	return nil

@@ -51,7 +51,9 @@ func newEvalCmd(app *App) *cobra.Command {
 		Long: "Answer every question of FILE.jsonl with each method, closed-book and/or open-book,\n" +
 			"and print exact match, token F1, ROUGE-L, citation accuracy, recall@k, mean latency and\n" +
 			"a bootstrap 95% interval of the main metric per method. Questions are JSONL:\n" +
-			`{"id", "question", "answers": [...] or "answer", "source_doc", "source_section", "context"}.` + "\n\n" +
+			`{"id", "question", "answers": [...] or "answer", "source_doc", "source_section", "context"}` + "\n" +
+			`or {"id", "question", "uncovered": true} for a question the manuals do not answer, scored` + "\n" +
+			"by the refusal rate (the share of them the method declines to answer).\n\n" +
 			"Methods: retrieval (the index alone; open-book) and, with a model, " +
 			strings.Join(modelMethods(), ", ") + ".\n" +
 			"--out DIR writes report.json (the table as JSON), answers.jsonl (every answer with its\n" +
@@ -60,16 +62,17 @@ func newEvalCmd(app *App) *cobra.Command {
 			"dare_ties and cat (the domain and qa adapters merged with --merge-weights, default 0.5,0.5:\n" +
 			"the point where adapters tune starts its softmax, so cat_learned - cat is what learning\n" +
 			"the weights bought), and cat_learned (the merged adapter adapters tune wrote). Adapter\n" +
-			"folders come from --domain, --qa-adapter, --mix, --cat-learned, or --adapters DIR holding\n" +
-			"sub-folders domain, qa, mix and cat_learned; a method needs only its own.\n" +
-			"Prompts are plain text with BOS and no chat template (the benchmark's format):\n" +
-			"\"Context: ...\\nQuestion: ...\\nAnswer:\" open-book, \"Question: ...\\nAnswer:\" closed-book;\n" +
-			"--prompt raw gives the question text alone (a cloze probe: what a model knows, asked in\n" +
-			"the words it was trained on).\n" +
-			"Open-book context is the question's own \"context\" (the gold passage) when it has one,\n" +
-			"else the top-k passages from the index (cited, and scored for recall@k). Decoding is\n" +
-			"greedy, no repetition penalty, at most --answer-tokens tokens, stopping at the first\n" +
-			"line break or full stop; the answer is the text before it. Latency is per answer.",
+			"folders (or registry names; a composition is checked and served from its sources) come\n" +
+			"from --domain, --qa-adapter, --mix, --cat-learned, or --adapters DIR holding sub-folders\n" +
+			"domain, qa, mix and cat_learned; a method needs only its own, and a method whose adapter\n" +
+			"is missing is reported and skipped. The retrieval method runs open-book only.\n" +
+			"--prompt served (the default) answers as the bot does: the same retrieval, the chat\n" +
+			"prompt of qa.BuildPrompt (system rules, fenced numbered passages), greedy generation\n" +
+			"and the [N] -> citation mapping; closed-book it is the same prompt with no passage.\n" +
+			"--prompt plain is the diagnostic gold-passage mode: \"Context: ...\\nQuestion: ...\\nAnswer:\"\n" +
+			"with the question's own \"context\" when it has one (else retrieved passages), stopping\n" +
+			"at the first line break or full stop. --prompt raw gives the question text alone (a\n" +
+			"cloze probe). At most --answer-tokens tokens; latency is per answer.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runEval(cmd.Context(), app, fl)
@@ -97,7 +100,7 @@ func newEvalCmd(app *App) *cobra.Command {
 	f.Float64Var(&fl.model.density, "density", 0.5, "share of entries ties and dare_ties keep")
 	f.Uint64Var(&fl.model.mergeSeed, "merge-seed", 1, "seed of DARE's random drops")
 	f.IntVar(&fl.model.maxTokens, "answer-tokens", 16, "most tokens generated per answer")
-	f.StringVar(&fl.model.prompt, "prompt", promptPlain, "plain: the benchmark's Question/Answer format; raw: the question text alone (cloze probes)")
+	f.StringVar(&fl.model.prompt, "prompt", promptServed, "served: the bot's pipeline (retrieval, chat prompt, citations); plain: Question/Answer with the gold passage (diagnosis); raw: the question text alone (cloze probes)")
 	f.BoolVar(&fl.model.unfused, "unfused", false, "apply adapters as low-rank factors instead of adding them into the weights")
 	app.BindFlag("retrieval.k", f.Lookup("k"))
 	app.BindFlag("model.path", f.Lookup("model"))
@@ -119,7 +122,8 @@ func runEval(ctx context.Context, app *App, fl evalFlags) error {
 		return err
 	}
 	k := app.Config.Retrieval.K
-	methods, closeAll, err := buildEvalMethods(ctx, app, fl.model, names, k)
+	var skipped []eval.Skip
+	methods, closeAll, err := buildEvalMethods(ctx, app, fl.model, names, k, &skipped)
 	if err != nil {
 		return err
 	}
@@ -131,6 +135,7 @@ func runEval(ctx context.Context, app *App, fl evalFlags) error {
 	if err != nil {
 		return err
 	}
+	rep.Skipped = append(skipped, rep.Skipped...)
 	if fl.out != "" {
 		if err := writeEvalFiles(fl.out, rep); err != nil {
 			return err
@@ -192,7 +197,7 @@ func evalModes(fl evalFlags, names []string) []eval.Mode {
 // buildEvalMethods makes an eval.Method per name, in the order given. The index is
 // opened when there is one: retrieval needs it, model methods use it open-book for
 // questions without a gold context.
-func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []string, k int) ([]eval.Method, func(), error) {
+func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []string, k int, skipped *[]eval.Skip) ([]eval.Method, func(), error) {
 	dir := app.Config.IndexPath()
 	store, err := index.OpenReadOnly(ctx, dir, index.WithLogger(app.Log))
 	var r qa.Retriever
@@ -210,10 +215,14 @@ func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []
 	}
 	var model []eval.Method
 	if slices.ContainsFunc(names, func(n string) bool { return n != retrievalMethod }) {
-		if model, err = modelEvalMethods(ctx, app, mf, names, r, k); err != nil {
+		if model, *skipped, err = modelEvalMethods(ctx, app, mf, names, r, k); err != nil {
 			closeAll()
 			return nil, nil, err
 		}
+	}
+	byName := map[string]eval.Method{}
+	for _, m := range model {
+		byName[m.Name] = m
 	}
 	var out []eval.Method
 	for _, n := range names {
@@ -221,8 +230,13 @@ func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []
 			out = append(out, retrievalEvalMethod(r, k))
 			continue
 		}
-		out = append(out, model[0])
-		model = model[1:]
+		if m, ok := byName[n]; ok {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		closeAll()
+		return nil, nil, fmt.Errorf("no method can run: %s", skipText(*skipped))
 	}
 	return out, closeAll, nil
 }
@@ -231,7 +245,7 @@ func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []
 // passage, as retrieval-only answers do; it is the floor the model methods must beat
 // on recall@k and citation accuracy. It needs the open book.
 func retrievalEvalMethod(r qa.Retriever, k int) eval.Method {
-	return eval.Method{Name: retrievalMethod, Answer: func(ctx context.Context, q eval.Question, openBook bool) (eval.Prediction, error) {
+	return eval.Method{Name: retrievalMethod, Modes: []eval.Mode{eval.OpenBook}, Answer: func(ctx context.Context, q eval.Question, openBook bool) (eval.Prediction, error) {
 		if !openBook {
 			return eval.Prediction{}, errors.New("retrieval answers open-book only: add --open-book")
 		}
@@ -295,4 +309,12 @@ func writeEvalFiles(dir string, rep *eval.Report) error {
 		}
 	}
 	return nil
+}
+
+func skipText(s []eval.Skip) string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = x.Method + ": " + x.Reason
+	}
+	return strings.Join(out, "; ")
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"manualbot/adapters"
-	"manualbot/benchmarks/mini"
 	"manualbot/eval"
 	"manualbot/inference"
 	"manualbot/inference/tokenizer"
@@ -35,17 +35,22 @@ type evalModelFlags struct {
 
 // The prompt styles of --prompt.
 const (
-	promptPlain = "plain" // the benchmark's "Context: ...\nQuestion: ...\nAnswer:"
-	promptRaw   = "raw"   // the question text as it is: for cloze probes of what a model knows
+	promptServed = "served" // the bot's pipeline: retrieval, qa.BuildPrompt, citation mapping
+	promptPlain  = "plain"  // "Context: ...\nQuestion: ...\nAnswer:" with the gold passage (diagnosis)
+	promptRaw    = "raw"    // the question text as it is: for cloze probes of what a model knows
 )
 
-// renderPrompt builds the prompt text of one question in style.
+// renderPrompt builds the prompt text of one question in the plain or raw style.
 func renderPrompt(style, question, context string) string {
 	if style == promptRaw {
 		return strings.TrimSpace(context + " " + question)
 	}
-	return mini.Prompt(question, context)
+	return plainPrompt(question, context)
 }
+
+// errMissingAdapter marks a method whose adapter folder is not there: the method is
+// reported and skipped, the others still run.
+var errMissingAdapter = errors.New("adapter missing")
 
 // The sub-folder names --adapters DIR is searched for.
 const (
@@ -75,6 +80,8 @@ type modelEval struct {
 	fused     bool
 	prompt    string
 	sets      map[string]*inference.AdapterSet // nil value: the bare model
+	skipped   []eval.Skip
+	served    *servedEval // the pipeline for --prompt served
 
 	mu      sync.Mutex
 	current string
@@ -100,6 +107,11 @@ func newModelEval(ctx context.Context, app *App, fl evalModelFlags, names []stri
 			continue
 		}
 		set, err := ab.methodSet(n, fl)
+		if errors.Is(err, errMissingAdapter) {
+			app.Log.Warn("eval: skipping a method whose adapters are missing", "method", n, "why", err)
+			me.skipped = append(me.skipped, eval.Skip{Method: n, Reason: err.Error()})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("eval: method %s: %w", n, err)
 		}
@@ -114,19 +126,44 @@ type adapterBuilder struct {
 	app   *App
 	shape adapters.ModelShape
 	cache map[string]*adapters.Adapter
+
+	reg    *adapters.Registry
+	regErr error
 }
 
 func (b *adapterBuilder) load(flag, dir string) (*adapters.Adapter, error) {
 	if dir == "" {
-		return nil, fmt.Errorf("needs %s DIR (or --adapters DIR holding it)", flag)
+		return nil, fmt.Errorf("needs %s DIR or NAME (or --adapters DIR holding it): %w", flag, errMissingAdapter)
 	}
 	if a, ok := b.cache[dir]; ok {
 		return a, nil
 	}
+	path := dir
 	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
+		// A plain name is looked up in the registry (adapters.dirs and DATA_DIR/adapters).
+		e, rerr := b.registryEntry(dir)
+		if rerr != nil {
+			return nil, fmt.Errorf("%s %s: no such folder, nor an adapter of that name: %w", flag, dir, errMissingAdapter)
+		}
+		path = e.Path
 	}
-	a, err := adapters.Load(b.ctx, dir, b.app.Log)
+	var a *adapters.Adapter
+	var err error
+	if adapters.IsComposition(path) {
+		// A composition is served from its sources at its weights, after its checks.
+		comp, cerr := adapters.ReadComposition(path)
+		if cerr != nil {
+			return nil, cerr
+		}
+		reg, _ := b.registry()
+		var loc adapters.SourceLocator
+		if reg != nil {
+			loc = reg
+		}
+		a, err = comp.Resolve(b.ctx, loc, b.shape, b.app.Log)
+	} else {
+		a, err = adapters.Load(b.ctx, path, b.app.Log)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +172,25 @@ func (b *adapterBuilder) load(flag, dir string) (*adapters.Adapter, error) {
 	}
 	b.cache[dir] = a
 	return a, nil
+}
+
+// registry scans the configured adapter folders once.
+func (b *adapterBuilder) registry() (*adapters.Registry, error) {
+	if b.reg == nil && b.regErr == nil {
+		b.reg, b.regErr = adapters.Scan(b.ctx, b.app.adapterDirs(), adapters.ScanOptions{Skills: b.app.adapterSkills(), Log: b.app.Log})
+	}
+	return b.reg, b.regErr
+}
+
+func (b *adapterBuilder) registryEntry(name string) (adapters.Entry, error) {
+	if adapters.CheckName(name) != nil {
+		return adapters.Entry{}, errMissingAdapter
+	}
+	reg, err := b.registry()
+	if err != nil {
+		return adapters.Entry{}, err
+	}
+	return reg.Get(name)
 }
 
 // methodSet is the adapter set of one method: nil for none, a single adapter, or a merge
@@ -219,6 +275,9 @@ func (me *modelEval) method(name string) eval.Method {
 		if err := me.use(name); err != nil {
 			return eval.Prediction{}, err
 		}
+		if me.served != nil {
+			return me.served.answer(ctx, q, openBook)
+		}
 		start := time.Now()
 		var p eval.Prediction
 		context := ""
@@ -232,7 +291,7 @@ func (me *modelEval) method(name string) eval.Method {
 		if err != nil {
 			return eval.Prediction{}, err
 		}
-		p.Text = mini.ExtractAnswer(text)
+		p.Text = extractAnswer(text)
 		p.Latency = time.Since(start)
 		return p, nil
 	}}
@@ -289,29 +348,34 @@ func (me *modelEval) generate(ctx context.Context, question, context string) (st
 }
 
 // modelEvalMethods builds the eval.Methods of the model method names.
-func modelEvalMethods(ctx context.Context, app *App, fl evalModelFlags, names []string, r qa.Retriever, k int) ([]eval.Method, error) {
+func modelEvalMethods(ctx context.Context, app *App, fl evalModelFlags, names []string, r qa.Retriever, k int) ([]eval.Method, []eval.Skip, error) {
 	if app.Config.Model.Path == "" {
 		for _, n := range names {
 			if n != retrievalMethod {
-				return nil, fmt.Errorf("method %s needs --model and adapters (--adapters DIR, or --domain, --qa-adapter, --mix, --cat-learned)", n)
+				return nil, nil, fmt.Errorf("method %s needs --model and adapters (--adapters DIR, or --domain, --qa-adapter, --mix, --cat-learned)", n)
 			}
 		}
 	}
-	if fl.prompt != promptPlain && fl.prompt != promptRaw {
-		return nil, fmt.Errorf("--prompt %q: want %s or %s", fl.prompt, promptPlain, promptRaw)
+	if fl.prompt != promptPlain && fl.prompt != promptRaw && fl.prompt != promptServed {
+		return nil, nil, fmt.Errorf("--prompt %q: want %s, %s or %s", fl.prompt, promptServed, promptPlain, promptRaw)
 	}
 	if fl.maxTokens <= 0 {
-		return nil, fmt.Errorf("--answer-tokens %d: must be positive", fl.maxTokens)
+		return nil, nil, fmt.Errorf("--answer-tokens %d: must be positive", fl.maxTokens)
 	}
 	me, err := newModelEval(ctx, app, fl, names, r, k)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if fl.prompt == promptServed {
+		if me.served, err = newServedEval(app, me, r, k); err != nil {
+			return nil, nil, err
+		}
 	}
 	var out []eval.Method
 	for _, n := range names {
-		if n != retrievalMethod {
+		if _, ok := me.sets[n]; ok {
 			out = append(out, me.method(n))
 		}
 	}
-	return out, nil
+	return out, me.skipped, nil
 }

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"manualbot/benchmarks/mini"
 	"manualbot/internal/testutil"
 )
 
@@ -63,36 +61,24 @@ func TestEvalModelMethods(t *testing.T) {
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	model := testutil.Shared(t, "models/stories260K")
 	ads := testutil.PEFTAdapters(t)
-	bm, err := mini.Generate(mini.Config{Seed: 2, Gadgets: 6, Test: 4, Tune: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	manuals := t.TempDir()
-	if err := os.WriteFile(filepath.Join(manuals, mini.ManualFile), []byte(bm.Manual), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	data := t.TempDir()
-	if _, stderr, err := runCLI(t, "--data-dir", data, "ingest", manuals); err != nil {
+	if _, stderr, err := runCLI(t, "--data-dir", data, "ingest", filepath.Join(testutil.RepoRoot(t), "examples", "manuals")); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr)
 	}
-	// Half the questions lose their gold context, so open-book retrieves for them.
-	var lines []string
-	for i, q := range bm.Test {
-		if i%2 == 1 {
-			q.Context = ""
+	// Half the questions have a gold context: the plain mode reads it, and retrieves for
+	// the others; the served pipeline always retrieves.
+	questions, nq, ns := exampleQuestions(t, func(i int) string {
+		if i%2 == 0 {
+			return "The program takes 25 minutes and rinses twice with fresh water."
 		}
-		b, _ := json.Marshal(q)
-		lines = append(lines, string(b))
-	}
-	questions := filepath.Join(t.TempDir(), "q.jsonl")
-	if err := os.WriteFile(questions, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		return ""
+	})
 	// widget and gizmo have rank 4, answering rank 8: cat merges unequal ranks, linear would not.
 	base := []string{"--data-dir", data, "eval", "--questions", questions, "--model", model,
 		"--domain", filepath.Join(ads, "widget"), "--qa-adapter", filepath.Join(ads, "answering"),
 		"--mix", filepath.Join(ads, "gizmo"), "--answer-tokens", "4", "-k", "2"}
 	t.Run("both modes", func(t *testing.T) {
+		base := append(base, "--prompt", "plain") // the gold-passage diagnosis mode
 		stdout, stderr, err := runCLI(t, append(base, "--methods", "none,domain,qa,mix,cat", "--closed-book", "--open-book", "--json")...)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
@@ -114,13 +100,62 @@ func TestEvalModelMethods(t *testing.T) {
 			t.Fatalf("%d results, want 5 methods x 2 modes", len(rep.Results))
 		}
 		for _, r := range rep.Results {
-			if r.N != 4 || r.Errors != 0 || r.Latency <= 0 {
+			if r.N != nq || r.Errors != 0 || r.Latency <= 0 {
 				t.Errorf("%+v", r)
 			}
 			// recall is scored only where the method retrieved: open-book without gold context.
-			if want := map[string]int{"closed-book": 0, "open-book": 2}[r.Mode]; r.RecallN != want {
+			if want := map[string]int{"closed-book": 0, "open-book": ns / 2}[r.Mode]; r.RecallN != want {
 				t.Errorf("%s %s: recall over %d questions, want %d", r.Method, r.Mode, r.RecallN, want)
 			}
+		}
+	})
+	// The served pipeline retrieves for every open-book question (gold contexts are not
+	// used), cites through the pipeline's [N] mapping, and skips a method whose adapter is
+	// missing instead of failing the run; retrieval runs open-book only, also skipped
+	// closed-book rather than failing.
+	t.Run("served pipeline", func(t *testing.T) {
+		stdout, stderr, err := runCLI(t, append(base, "--methods", "retrieval,none,cat,cat_learned", "--closed-book", "--open-book", "--json")...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		var rep struct {
+			Results []struct {
+				Method    string `json:"method"`
+				Mode      string `json:"mode"`
+				N         int    `json:"n"`
+				Errors    int    `json:"errors"`
+				RecallN   int    `json:"recall_n"`
+				CitationN int    `json:"citation_n"`
+			} `json:"results"`
+			Skipped []struct {
+				Method, Mode, Reason string
+			} `json:"skipped"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("%v: %q", err, stdout)
+		}
+		got := map[string]int{}
+		for _, r := range rep.Results {
+			got[r.Method+" "+r.Mode] = r.RecallN
+			if r.N != nq || r.Errors != 0 {
+				t.Errorf("%+v", r)
+			}
+		}
+		want := map[string]int{"retrieval open-book": ns, "none open-book": ns, "cat open-book": ns, "none closed-book": 0, "cat closed-book": 0}
+		if len(got) != len(want) {
+			t.Errorf("results %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || g != v {
+				t.Errorf("%s: recall over %d questions (present %v), want %d", k, g, ok, v)
+			}
+		}
+		var skipped []string
+		for _, s := range rep.Skipped {
+			skipped = append(skipped, s.Method+" "+s.Mode)
+		}
+		if strings.Join(skipped, ",") != "cat_learned ,retrieval closed-book" {
+			t.Errorf("skipped %v (%+v)", skipped, rep.Skipped)
 		}
 	})
 	t.Run("missing adapter", func(t *testing.T) {

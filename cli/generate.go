@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,13 +18,14 @@ import (
 
 // generateFlags are the flags of generate that have no config key.
 type generateFlags struct {
-	topK       int
-	repPenalty float64
-	promptIDs  string
-	jsonOut    bool
-	adapters   []string
-	merge      string
-	fused      bool
+	topK        int
+	repPenalty  float64
+	promptIDs   string
+	jsonOut     bool
+	adapters    []string
+	composition string
+	merge       string
+	fused       bool
 }
 
 func newGenerateCmd(app *App) *cobra.Command {
@@ -56,6 +58,7 @@ func newGenerateCmd(app *App) *cobra.Command {
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of streaming text")
 	fl.StringArrayVar(&f.adapters, "adapter", nil, "LoRA adapter folder, optionally DIR:WEIGHT (repeatable)")
 	fl.StringVar(&f.merge, "merge", "", "how to merge several adapters: cat (default), linear, ties, dare_linear, dare_ties (dare), svd")
+	fl.StringVar(&f.composition, "composition", "", "a composition (adapters tune) by name or folder, instead of --adapter (default: config adapters.composition)")
 	fl.BoolVar(&f.fused, "fused", false, "add the adapters into the weights instead of applying them as low-rank factors")
 	app.BindFlag("model.path", fl.Lookup("model"))
 	app.BindFlag("model.max_tokens", fl.Lookup("max-tokens"))
@@ -108,8 +111,16 @@ func runGenerate(cmd *cobra.Command, app *App, f generateFlags, args []string) e
 	if err != nil {
 		return err
 	}
-	if len(f.adapters) > 0 {
+	if f.composition != "" && len(f.adapters) > 0 {
+		return errors.New("give --adapter or --composition, not both")
+	}
+	switch comp := cmp.Or(f.composition, app.Config.Adapters.Composition); {
+	case len(f.adapters) > 0:
 		if _, err := applyAdapters(ctx, app, m, f.adapters, f.merge, f.fused); err != nil {
+			return err
+		}
+	case comp != "":
+		if _, err := applyComposition(ctx, app, m, comp, f.fused); err != nil {
 			return err
 		}
 	}

@@ -71,7 +71,20 @@ func applyAdapters(ctx context.Context, app *App, m *inference.Model, specs []st
 		if err != nil {
 			return nil, err
 		}
-		a, err := adapters.Load(ctx, spec.dir, app.Log)
+		dir := spec.dir
+		if st, err := os.Stat(dir); (err != nil || !st.IsDir()) && adapters.CheckName(dir) == nil {
+			// Not a folder: a name in the registry (adapters.dirs, DATA_DIR/adapters).
+			reg, rerr := adapters.Scan(ctx, app.adapterDirs(), adapters.ScanOptions{Skills: app.adapterSkills(), Log: app.Log})
+			if rerr != nil {
+				return nil, fmt.Errorf("--adapter %s is not a folder, and the registry failed: %w", spec.dir, rerr)
+			}
+			e, gerr := reg.Get(spec.dir)
+			if gerr != nil {
+				return nil, fmt.Errorf("--adapter %s: not a folder, nor a registry name: %w", spec.dir, gerr)
+			}
+			dir = e.Path
+		}
+		a, err := adapters.Load(ctx, dir, app.Log)
 		if err != nil {
 			return nil, err
 		}

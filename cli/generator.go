@@ -35,20 +35,24 @@ func (a *App) generator(ctx context.Context) (*qa.LLM, func(), error) {
 // when no adapter folders are configured.
 func (a *App) composer(ctx context.Context) (*qa.Composer, error) {
 	c := a.Config.Adapters
-	if len(c.Dirs) == 0 {
+	dirs := a.adapterDirs()
+	compName, parent, err := compositionArg(c.Composition)
+	if err != nil {
+		return nil, err
+	}
+	if parent != "" {
+		dirs = append(dirs, parent)
+	}
+	if len(dirs) == 0 {
+		if c.Composition != "" {
+			return nil, fmt.Errorf("composition %s: no adapters folder (adapters.dirs, or %s) holds it", c.Composition, a.dataAdaptersDir())
+		}
 		return nil, nil
 	}
-	skills := map[string]adapters.Skill{}
-	for _, d := range c.Domain {
-		skills[d] = adapters.SkillDomain
-	}
-	if c.QA != "" {
-		skills[c.QA] = adapters.SkillQA
-	}
-	reg, err := adapters.Scan(ctx, c.Dirs, adapters.ScanOptions{Skills: skills, Log: a.Log})
+	reg, err := adapters.Scan(ctx, dirs, adapters.ScanOptions{Skills: a.adapterSkills(), Log: a.Log})
 	if err != nil {
 		return nil, fmt.Errorf("adapters: %w", err)
 	}
-	sel := qa.Selection{Domain: c.Domain, QA: c.QA, Method: c.Method, Weights: c.Weights}
+	sel := qa.Selection{Domain: c.Domain, QA: c.QA, Method: c.Method, Weights: c.Weights, Composition: compName}
 	return qa.NewComposer(reg, sel, c.Fused, a.Log), nil
 }

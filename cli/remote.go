@@ -12,6 +12,7 @@ import (
 
 	"manualbot/adapters"
 	"manualbot/bot"
+	"manualbot/inference"
 	"manualbot/inference/remote"
 	"manualbot/qa"
 )
@@ -75,6 +76,9 @@ func (d remoteAdmin) Use(ctx context.Context, req bot.UseRequest) error {
 	if d.llm.Client().Engine() == remote.OpenAI {
 		return fmt.Errorf("model.engine openai: %w", remote.ErrNoRuntimeAdapters)
 	}
+	if req.Composition != "" {
+		return d.useComposition(ctx, req.Composition)
+	}
 	names := append(append([]string(nil), req.Domain...), nonEmptyName(req.QA)...)
 	if len(names) == 0 {
 		return d.llm.Client().UseAdapter(ctx, nil)
@@ -94,6 +98,37 @@ func (d remoteAdmin) Use(ctx context.Context, req bot.UseRequest) error {
 	}
 	name := strings.Join(names, "+")
 	dir, err := d.export(ctx, name, names, method, req.Weights)
+	if err != nil {
+		return err
+	}
+	return d.llm.Client().UseAdapter(ctx, &remote.Adapter{Name: name, Dir: dir})
+}
+
+// useComposition makes the engine answer with a saved composition (made by adapters tune):
+// its sources are checked against their recorded hashes and the base model's shapes first,
+// then the composition's own folder, which holds the exported CAT as a PEFT adapter, is
+// registered. A stale or foreign composition is refused before the engine sees it.
+func (d remoteAdmin) useComposition(ctx context.Context, name string) error {
+	if d.composer == nil {
+		return errors.New("no adapters are configured (adapters.dirs)")
+	}
+	reg := d.composer.Registry()
+	comp, err := reg.Composition(name)
+	if err != nil {
+		return err
+	}
+	e, err := reg.Get(name)
+	if err != nil {
+		return err
+	}
+	cfg, err := inference.LoadConfig(d.app.Config.Model.Path)
+	if err != nil {
+		return fmt.Errorf("use composition %s: %w", name, err)
+	}
+	if _, err := comp.Resolve(ctx, reg, adapters.ShapeOf(cfg, d.app.Config.Model.Path), d.app.Log); err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(e.Path)
 	if err != nil {
 		return err
 	}

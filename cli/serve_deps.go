@@ -69,6 +69,9 @@ func (d *admin) Adapters(ctx context.Context) ([]bot.AdapterInfo, error) {
 	for _, n := range d.composer.InUse() {
 		inUse[n] = true
 	}
+	if c := d.composer.InUseComposition(); c != nil && c.Path != "" {
+		inUse[c.Name] = true
+	}
 	var out []bot.AdapterInfo
 	for _, e := range d.composer.Registry().List() {
 		desc := e.Manifest.Description
@@ -78,7 +81,11 @@ func (d *admin) Adapters(ctx context.Context) ([]bot.AdapterInfo, error) {
 		if e.Problem != "" {
 			desc = "unusable: " + e.Problem
 		}
-		out = append(out, bot.AdapterInfo{Name: e.Name, Kind: string(e.Skill), InUse: inUse[e.Name], Rank: e.Config.R, Description: desc})
+		kind := string(e.Skill)
+		if e.Composition != nil {
+			kind = "composition of " + strings.Join(e.Composition.SourceNames(), " + ")
+		}
+		out = append(out, bot.AdapterInfo{Name: e.Name, Kind: kind, InUse: inUse[e.Name], Rank: e.Config.R, Description: desc})
 	}
 	return out, nil
 }
@@ -89,6 +96,9 @@ func (d *admin) Use(ctx context.Context, req bot.UseRequest) error {
 	}
 	if req.Method != "" && !validMethod(req.Method) {
 		return fmt.Errorf("unknown merge method %q", req.Method)
+	}
+	if req.Composition != "" {
+		return d.composer.Use(ctx, qa.Selection{Composition: req.Composition})
 	}
 	return d.composer.Use(ctx, qa.Selection{Domain: req.Domain, QA: req.QA, Method: req.Method, Weights: req.Weights})
 }

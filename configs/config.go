@@ -113,6 +113,9 @@ type Adapters struct {
 	Weights []float64 `mapstructure:"weights"`
 	// Fused adds the merged delta into the weights (no per-token cost, slower swap).
 	Fused bool `mapstructure:"fused"`
+	// Composition names a saved composition (adapters tune) answers use; it replaces
+	// Domain, QA, Method and Weights.
+	Composition string `mapstructure:"composition"`
 }
 
 // Slack configures the bot's connection to Slack.

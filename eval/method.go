@@ -26,6 +26,9 @@ type Prediction struct {
 type Method struct {
 	Name   string
 	Answer func(ctx context.Context, q Question, openBook bool) (Prediction, error)
+	// Modes lists the modes the method answers in; nil means all. Run skips the others
+	// (retrieval alone has no closed book) rather than failing the run.
+	Modes []Mode
 }
 
 // Mode says whether a method answers with retrieved context.

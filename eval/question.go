@@ -24,6 +24,10 @@ type Question struct {
 	// Context is an optional gold passage, for methods that answer from given context
 	// instead of retrieving it.
 	Context string `json:"context,omitempty"`
+	// Uncovered marks a question the manuals do not answer: the right answer is a refusal.
+	// It needs no reference answer, counts in the refusal rate, and stays out of EM, F1 and
+	// ROUGE-L.
+	Uncovered bool `json:"uncovered,omitempty"`
 }
 
 // HasSource reports whether the question names the passage its answer comes from.
@@ -89,7 +93,7 @@ func parseQuestion(line []byte) (Question, error) {
 			answers = append(answers, a)
 		}
 	}
-	if len(answers) == 0 {
+	if len(answers) == 0 && !q.Uncovered {
 		return Question{}, errors.New(`no reference answer: give "answers" (a list) or "answer"`)
 	}
 	q.Answers = answers

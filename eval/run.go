@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -58,7 +60,9 @@ type Record struct {
 	RougeL     float64    `json:"rouge_l"`
 	Citation   *float64   `json:"citation,omitempty"`
 	Recall     *float64   `json:"recall,omitempty"`
-	Err        string     `json:"error,omitempty"`
+	// Refused is set for an uncovered question: 1 when the answer declines to answer.
+	Refused *float64 `json:"refused,omitempty"`
+	Err     string   `json:"error,omitempty"`
 }
 
 // Run answers every question with every method in every mode and scores the answers.
@@ -80,6 +84,10 @@ func Run(ctx context.Context, methods []Method, qs []Question, opt Options) (*Re
 			if m.Answer == nil {
 				return nil, fmt.Errorf("eval: method %q has no Answer func", m.Name)
 			}
+			if m.Modes != nil && !slices.Contains(m.Modes, mode) {
+				rep.Skipped = append(rep.Skipped, Skip{Method: m.Name, Mode: mode, Reason: "answers only " + modesText(m.Modes)})
+				continue
+			}
 			start := time.Now()
 			recs := make([]Record, 0, len(qs))
 			for _, q := range qs {
@@ -99,6 +107,13 @@ func Run(ctx context.Context, methods []Method, qs []Question, opt Options) (*Re
 			rep.Records = append(rep.Records, recs...)
 		}
 	}
+	if len(rep.Results) == 0 {
+		why := make([]string, len(rep.Skipped))
+		for i, s := range rep.Skipped {
+			why[i] = s.Method + " " + s.Reason
+		}
+		return nil, fmt.Errorf("eval: no method answers in the modes asked (%s)", strings.Join(why, "; "))
+	}
 	return rep, nil
 }
 
@@ -116,6 +131,14 @@ func answerOne(ctx context.Context, m Method, q Question, mode Mode, k int) (Rec
 		p.Latency = time.Since(start)
 	}
 	r.Prediction = p
+	if q.Uncovered {
+		refused := 0.0
+		if IsRefusal(p.Text) {
+			refused = 1
+		}
+		r.Refused = &refused
+		return r, nil
+	}
 	r.EM = ExactMatch(p.Text, q.Answers)
 	r.F1 = F1(p.Text, q.Answers)
 	r.RougeL = RougeL(p.Text, q.Answers)
@@ -128,4 +151,12 @@ func answerOne(ctx context.Context, m Method, q Question, mode Mode, k int) (Rec
 		r.Recall = &rc
 	}
 	return r, nil
+}
+
+func modesText(ms []Mode) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = string(m)
+	}
+	return strings.Join(out, ", ")
 }

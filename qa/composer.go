@@ -28,6 +28,10 @@ type Selection struct {
 	Method string
 	// Weights are per adapter, domain first then QA; empty means 1 each.
 	Weights []float64
+	// Composition names a saved composition (made by adapters tune) to answer with; it
+	// replaces Domain, QA, Method and Weights. When another composition covers the
+	// retrieved products and this one does not, that one answers.
+	Composition string
 }
 
 // Composer picks and merges the adapters for each answer and keeps the model's adapters in
@@ -39,12 +43,28 @@ type Composer struct {
 
 	swap sync.Mutex // held while Use builds and checks a new selection
 
-	mu     sync.Mutex
-	model  *inference.Model
-	sel    Selection
-	active string // key of the set on the model; "" means none applied yet
-	used   []string
-	cache  map[string]*inference.AdapterSet
+	mu        sync.Mutex
+	model     *inference.Model
+	modelName string
+	sel       Selection
+	active    string // key of the set on the model; "" means none applied yet
+	used      []string
+	usedComp  *CompositionInfo
+	cache     map[string]built
+}
+
+// built is a merged adapter set ready to apply, with the description answers carry.
+type built struct {
+	set  *inference.AdapterSet
+	info *CompositionInfo
+}
+
+// plan is what one answer will be generated with: the adapters chosen for its products,
+// merged (outside the generation lock), waiting to be installed on the model.
+type plan struct {
+	key   string
+	names []string
+	built built
 }
 
 // NewComposer starts with sel (from the config); it is checked when the model is bound.
@@ -52,12 +72,13 @@ func NewComposer(reg *adapters.Registry, sel Selection, fused bool, log *slog.Lo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Composer{reg: reg, sel: sel, fused: fused, log: log, cache: map[string]*inference.AdapterSet{}}
+	return &Composer{reg: reg, sel: sel, fused: fused, log: log, cache: map[string]built{}}
 }
 
-func (c *Composer) bind(m *inference.Model) {
+// bind attaches the model; name (its folder) is the base model compositions must match.
+func (c *Composer) bind(m *inference.Model, name string) {
 	c.mu.Lock()
-	c.model = m
+	c.model, c.modelName = m, name
 	c.mu.Unlock()
 }
 
@@ -78,6 +99,13 @@ func (c *Composer) InUse() []string {
 	return slices.Clone(c.used)
 }
 
+// InUseComposition describes the composition of the latest answer (nil before any).
+func (c *Composer) InUseComposition() *CompositionInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.usedComp
+}
+
 // Use checks sel completely (names, skills, shapes, the merge itself) and only then makes
 // it the selection for answers that start afterwards; answers in flight keep theirs. A bad
 // selection changes nothing.
@@ -88,6 +116,25 @@ func (c *Composer) Use(ctx context.Context, sel Selection) error {
 	defer c.swap.Unlock()
 	if sel.Method == "" {
 		sel.Method = string(adapters.MethodCat)
+	}
+	if sel.Composition != "" {
+		if len(sel.Domain) > 0 || sel.QA != "" || len(sel.Weights) > 0 {
+			return errors.New("a composition carries its own adapters and weights: give composition= alone, or domain=/qa=/weights= without it")
+		}
+		if c.reg == nil {
+			return errors.New("no adapters are configured (adapters.dirs)")
+		}
+		if _, err := c.reg.Composition(sel.Composition); err != nil {
+			return err
+		}
+		if _, err := c.build(ctx, []string{sel.Composition}, sel); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.sel = sel
+		c.mu.Unlock()
+		c.log.Info("composition selected", "composition", sel.Composition)
+		return nil
 	}
 	for _, name := range sel.Domain {
 		if err := c.checkSkill(name, adapters.SkillDomain); err != nil {
@@ -132,39 +179,67 @@ func (c *Composer) checkSkill(name string, want adapters.Skill) error {
 	return nil
 }
 
-// apply makes the model carry the adapters for an answer about products and returns their
-// names. The caller holds the LLM's generation lock.
-func (c *Composer) apply(ctx context.Context, products []string) ([]string, error) {
+// prepare chooses and merges the adapters for an answer about products. Merging can take
+// a while (a composition hashes and loads its sources), so it runs before the generation
+// lock is taken; merges are cached, so switching back is instant.
+func (c *Composer) prepare(ctx context.Context, products []string) (plan, error) {
 	c.mu.Lock()
-	sel, model := c.sel, c.model
+	sel := c.sel
 	c.mu.Unlock()
-	names := c.choose(sel, products)
-	key := selectionKey(names, sel)
-	c.mu.Lock()
-	same := key == c.active
-	c.mu.Unlock()
-	if same {
-		return names, nil
-	}
-	var set *inference.AdapterSet
+	names, sel := c.choose(sel, products)
+	p := plan{key: selectionKey(names, sel), names: names}
 	if len(names) > 0 {
-		var err error
-		if set, err = c.build(ctx, names, sel); err != nil {
-			return nil, err
+		b, err := c.build(ctx, names, sel)
+		if err != nil {
+			return plan{}, err
 		}
+		p.built = b
 	}
-	if err := model.SetAdapters(set, c.fused); err != nil {
-		return nil, fmt.Errorf("apply adapters %s: %w", strings.Join(names, "+"), err)
-	}
-	c.mu.Lock()
-	c.active, c.used = key, names
-	c.mu.Unlock()
-	return names, nil
+	return p, nil
 }
 
-// choose lists the adapters for products: the selection's domain adapters, or the
-// registry's domain adapters covering those products, then the QA adapter.
-func (c *Composer) choose(sel Selection, products []string) []string {
+// install puts a prepared plan on the model unless it is there already and returns the
+// names and composition answers report. The caller holds the LLM's generation lock.
+func (c *Composer) install(p plan) ([]string, *CompositionInfo, error) {
+	c.mu.Lock()
+	same, model := p.key == c.active, c.model
+	c.mu.Unlock()
+	used := p.names
+	if p.built.info != nil && len(p.built.info.Adapters) > 0 {
+		used = p.built.info.Adapters
+	}
+	if !same {
+		if err := model.SetAdapters(p.built.set, c.fused); err != nil {
+			return nil, nil, fmt.Errorf("apply adapters %s: %w", strings.Join(p.names, "+"), err)
+		}
+		c.mu.Lock()
+		c.active, c.used, c.usedComp = p.key, used, p.built.info
+		c.mu.Unlock()
+	}
+	return used, p.built.info, nil
+}
+
+// apply is prepare then install, for callers that hold the generation lock already.
+func (c *Composer) apply(ctx context.Context, products []string) ([]string, error) {
+	p, err := c.prepare(ctx, products)
+	if err != nil {
+		return nil, err
+	}
+	names, _, err := c.install(p)
+	return names, err
+}
+
+// choose lists the adapters for products and the selection they are merged by: a
+// composition (the selected one, or another that covers the products when the selected one
+// does not), else the selection's domain adapters or the registry's domain adapters
+// covering the products, then the QA adapter.
+func (c *Composer) choose(sel Selection, products []string) ([]string, Selection) {
+	if sel.Composition != "" {
+		if alt := c.coveringComposition(sel.Composition, products); alt != "" {
+			sel.Composition = alt
+		}
+		return []string{sel.Composition}, sel
+	}
 	names := slices.Clone(sel.Domain)
 	if len(names) == 0 && c.reg != nil {
 		for _, e := range c.reg.List() {
@@ -173,7 +248,24 @@ func (c *Composer) choose(sel Selection, products []string) []string {
 			}
 		}
 	}
-	return append(names, nonEmpty(sel.QA)...)
+	return append(names, nonEmpty(sel.QA)...), sel
+}
+
+// coveringComposition returns another composition covering products when current does not
+// cover them; "" keeps current.
+func (c *Composer) coveringComposition(current string, products []string) string {
+	if c.reg == nil || len(products) == 0 {
+		return ""
+	}
+	if cur, err := c.reg.Composition(current); err == nil && (len(cur.Products()) == 0 || covers(cur.Products(), products)) {
+		return ""
+	}
+	for _, e := range c.reg.Compositions() {
+		if e.Name != current && covers(e.Composition.Products(), products) {
+			return e.Name
+		}
+	}
+	return ""
 }
 
 func covers(have, want []string) bool {
@@ -187,54 +279,91 @@ func covers(have, want []string) bool {
 	return false
 }
 
-// build loads, validates and merges names into one adapter set (cached by selection).
-func (c *Composer) build(ctx context.Context, names []string, sel Selection) (*inference.AdapterSet, error) {
+// build loads, validates and merges names into one adapter set (cached by selection). A
+// selection with a composition resolves it: its sources checked by hash, its base model
+// and weights checked, merged at its weights.
+func (c *Composer) build(ctx context.Context, names []string, sel Selection) (built, error) {
 	key := selectionKey(names, sel)
 	c.mu.Lock()
-	set, ok := c.cache[key]
-	model := c.model
+	b, ok := c.cache[key]
+	model, modelName := c.model, c.modelName
 	c.mu.Unlock()
 	if ok {
-		return set, nil
+		return b, nil
 	}
 	var shape *adapters.ModelShape
 	if model != nil {
-		s := adapters.ShapeOf(model.Config(), "")
+		s := adapters.ShapeOf(model.Config(), modelName)
 		shape = &s
 	}
+	var err error
+	if sel.Composition != "" {
+		b, err = c.buildComposition(ctx, sel.Composition, shape)
+	} else {
+		b, err = c.buildSelection(ctx, names, sel, shape)
+	}
+	if err != nil {
+		return built{}, err
+	}
+	c.mu.Lock()
+	if len(c.cache) >= 8 {
+		clear(c.cache)
+	}
+	c.cache[key] = b
+	c.mu.Unlock()
+	return b, nil
+}
+
+func (c *Composer) buildComposition(ctx context.Context, name string, shape *adapters.ModelShape) (built, error) {
+	comp, err := c.reg.Composition(name)
+	if err != nil {
+		return built{}, err
+	}
+	if shape == nil {
+		return built{}, fmt.Errorf("composition %s: no model to check it against", name)
+	}
+	merged, err := comp.Resolve(ctx, c.reg, *shape, c.log)
+	if err != nil {
+		return built{}, err
+	}
+	set := merged.AdapterSet()
+	set.Name = name
+	return built{set: set, info: compositionInfo(comp)}, nil
+}
+
+func (c *Composer) buildSelection(ctx context.Context, names []string, sel Selection, shape *adapters.ModelShape) (built, error) {
 	loaded := make([]*adapters.Adapter, 0, len(names))
 	for _, n := range names {
 		a, err := c.reg.Load(ctx, n, c.log)
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 		if shape != nil {
 			if err := adapters.Validate(a, *shape, c.log); err != nil {
-				return nil, fmt.Errorf("adapter %s does not fit the model: %w", n, err)
+				return built{}, fmt.Errorf("adapter %s does not fit the model: %w", n, err)
 			}
 		}
 		loaded = append(loaded, a)
 	}
 	merged := loaded[0]
+	w := weightsFor(sel, len(names))
 	if len(loaded) > 1 || len(sel.Weights) > 0 {
 		var err error
 		merged, err = adapters.Merge(ctx, loaded, adapters.MergeOptions{
-			Method: adapters.Method(sel.Method), Weights: adapters.Weights{Default: weightsFor(sel, len(names))},
+			Method: adapters.Method(sel.Method), Weights: adapters.Weights{Default: w},
 			Density: 0.5, Name: strings.Join(names, "+"),
 		})
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 	}
-	set = merged.AdapterSet()
+	set := merged.AdapterSet()
 	set.Name = strings.Join(names, "+")
-	c.mu.Lock()
-	if len(c.cache) >= 8 {
-		clear(c.cache)
+	info := &CompositionInfo{
+		Name: set.Name, Adapters: slices.Clone(names), Method: sel.Method,
+		Weights: adapters.Summarize(adapters.Weights{Default: w}, merged.ModuleNames(), len(names)),
 	}
-	c.cache[key] = set
-	c.mu.Unlock()
-	return set, nil
+	return built{set: set, info: info}, nil
 }
 
 func weightsFor(sel Selection, n int) []float64 {
@@ -253,7 +382,7 @@ func selectionKey(names []string, sel Selection) string {
 	for _, w := range sel.Weights {
 		ws = append(ws, strconv.FormatFloat(w, 'g', -1, 64))
 	}
-	return sel.Method + "|" + strings.Join(names, ",") + "|" + strings.Join(ws, ",")
+	return sel.Composition + "|" + sel.Method + "|" + strings.Join(names, ",") + "|" + strings.Join(ws, ",")
 }
 
 func nonEmpty(s string) []string {

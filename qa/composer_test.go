@@ -24,7 +24,7 @@ func newTestComposer(t *testing.T, sel Selection) (*Composer, *inference.Model) 
 		t.Fatal(err)
 	}
 	c := NewComposer(reg, Selection{}, false, nil)
-	c.bind(m)
+	c.bind(m, testutil.Shared(t, "models/stories260K"))
 	if err := c.Use(ctx, sel); err != nil {
 		t.Fatal(err)
 	}

@@ -22,22 +22,18 @@ type GenerateOutput struct {
 	Text            string
 	PromptTokens    int
 	GeneratedTokens int
-	// Adapters names the adapters merged into the model that produced the text.
-	Adapters []string
+	// Adapters names the adapters merged into the model that produced the text, and
+	// Composition describes how they were composed (nil when none).
+	Adapters    []string
+	Composition *CompositionInfo
+	// IDs are the prompt's token ids followed by the generated ones.
+	IDs []int
 }
 
 // Generator is a language model ready to answer: the inference engine with its
 // tokenizer, chat template and adapters. The pipeline knows nothing more of the model.
 type Generator interface {
-	// Render applies the model's chat template, ending with the assistant's turn.
-	Render(msgs []Message) (string, error)
-	// CountTokens is the prompt's length in the model's tokens.
-	CountTokens(prompt string) (int, error)
-	// ContextWindow is the most tokens the model attends to (prompt plus answer).
-	ContextWindow() int
-	// SpecialTokens are the strings that the tokenizer turns into control tokens; they
-	// are removed from manual text so a passage cannot forge a turn of the conversation.
-	SpecialTokens() []string
+	Prompter
 	// Generate streams the answer's text to onText as it is produced.
 	Generate(ctx context.Context, in GenerateInput, onText func(piece string) error) (GenerateOutput, error)
 }

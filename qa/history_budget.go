@@ -7,7 +7,7 @@ import "fmt"
 // oldest context, never the answer; when no history is left and the passages still do not
 // fit, buildPrompt gives fewer passages. Turns are dropped before passages because the
 // passages are what the answer must be grounded in.
-func fitHistory(g Generator, parts promptParts, maxTokens int) (promptParts, error) {
+func fitHistory(g Prompter, parts promptParts, maxTokens int) (promptParts, error) {
 	if len(parts.history) == 0 {
 		return parts, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"manualbot/inference"
-	"manualbot/inference/chat"
 	"manualbot/inference/tokenizer"
 )
 
@@ -33,10 +32,8 @@ type LLMOptions struct {
 // LLM is the Generator backed by the in-process model: tokenizer, chat template, the
 // model and the adapters the Composer picks.
 type LLM struct {
+	*Renderer
 	model    *inference.Model
-	tok      *tokenizer.Tokenizer
-	tmpl     *chat.Template
-	special  []string
 	opts     LLMOptions
 	composer *Composer
 	// genMu makes "pick adapters, then generate" one step, so a concurrent answer cannot
@@ -46,11 +43,7 @@ type LLM struct {
 
 // NewLLM loads the model, tokenizer and chat template from opts.Dir.
 func NewLLM(ctx context.Context, opts LLMOptions) (*LLM, error) {
-	tok, err := tokenizer.Load(opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
-	}
-	tmpl, err := chat.Load(opts.Dir)
+	r, err := NewRenderer(opts.Dir, 0)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
 	}
@@ -58,9 +51,10 @@ func NewLLM(ctx context.Context, opts LLMOptions) (*LLM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
 	}
-	l := &LLM{model: m, tok: tok, tmpl: tmpl, opts: opts, composer: opts.Composer, special: specialTokens(tok)}
+	r.window = m.MaxContext()
+	l := &LLM{Renderer: r, model: m, opts: opts, composer: opts.Composer}
 	if l.composer != nil {
-		l.composer.bind(m)
+		l.composer.bind(m, opts.Dir)
 	}
 	return l, nil
 }
@@ -71,44 +65,26 @@ func (l *LLM) Model() *inference.Model { return l.model }
 // Composer is the adapter composer, or nil.
 func (l *LLM) Composer() *Composer { return l.composer }
 
-// Render applies the model's chat template, or the plain fallback for base models.
-func (l *LLM) Render(msgs []Message) (string, error) {
-	cm := make([]chat.Message, len(msgs))
-	for i, m := range msgs {
-		cm[i] = chat.Message{Role: m.Role, Content: m.Content}
-	}
-	return l.tmpl.Render(cm, true)
-}
-
-// encode tokenizes a rendered prompt. A model template writes its own BOS text (as
-// Hugging Face's apply_chat_template does), so special tokens are added only otherwise.
-func (l *LLM) encode(prompt string) ([]int, error) {
-	return l.tok.Encode(prompt, !l.tmpl.HasModelTemplate())
-}
-
-// CountTokens is the prompt's length in tokens.
-func (l *LLM) CountTokens(prompt string) (int, error) {
-	ids, err := l.encode(prompt)
-	return len(ids), err
-}
-
-// ContextWindow is the model's usable context.
-func (l *LLM) ContextWindow() int { return l.model.MaxContext() }
-
-// SpecialTokens are the tokenizer's control-token strings.
-func (l *LLM) SpecialTokens() []string { return l.special }
-
-// Generate picks the adapters for the passages' products, then streams the answer.
+// Generate picks and merges the adapters for the passages' products (before taking the
+// generation lock, so a slow merge does not hold up other answers), then installs them and
+// streams the answer.
 func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string) error) (GenerateOutput, error) {
-	ids, err := l.encode(in.Prompt)
+	ids, err := l.Encode(in.Prompt)
 	if err != nil {
 		return GenerateOutput{}, fmt.Errorf("tokenize prompt: %w", err)
+	}
+	var p plan
+	if l.composer != nil {
+		if p, err = l.composer.prepare(ctx, in.Products); err != nil {
+			return GenerateOutput{}, err
+		}
 	}
 	l.genMu.Lock()
 	defer l.genMu.Unlock()
 	var used []string
+	var comp *CompositionInfo
 	if l.composer != nil {
-		if used, err = l.composer.apply(ctx, in.Products); err != nil {
+		if used, comp, err = l.composer.install(p); err != nil {
 			return GenerateOutput{}, err
 		}
 	}
@@ -137,7 +113,8 @@ func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string
 	if err := emit(dec.Flush()); err != nil {
 		return GenerateOutput{}, err
 	}
-	return GenerateOutput{Text: text.String(), PromptTokens: res.PromptTokens, GeneratedTokens: len(res.IDs), Adapters: used}, nil
+	return GenerateOutput{Text: text.String(), PromptTokens: res.PromptTokens, GeneratedTokens: len(res.IDs),
+		Adapters: used, Composition: comp, IDs: append(slices.Clone(ids), res.IDs...)}, nil
 }
 
 // specialTokens lists the text of every special token, longest first so that removing

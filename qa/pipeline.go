@@ -70,16 +70,7 @@ func (p *Pipeline) Ask(ctx context.Context, q Question, onPartial func(text stri
 }
 
 func (p *Pipeline) generate(ctx context.Context, q Question, passages []Passage, ans *Answer, onPartial func(string)) error {
-	system := p.SystemPrompt
-	if system == "" {
-		system = DefaultSystemPrompt
-	}
-	parts := promptParts{system: system, history: q.History, question: q.Text, passages: passages}
-	parts, err := fitHistory(p.Generator, parts, p.maxTokens())
-	if err != nil {
-		return fmt.Errorf("ask: %w", err)
-	}
-	prompt, n, err := buildPrompt(p.Generator, parts, p.maxTokens())
+	prompt, n, err := BuildPrompt(p.Generator, PromptInput{System: p.SystemPrompt, History: q.History, Question: q.Text, Passages: passages}, p.maxTokens())
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}
@@ -102,6 +93,8 @@ func (p *Pipeline) generate(ctx context.Context, q Question, passages []Passage,
 		ans.Text = "The model gave no answer."
 	}
 	ans.Adapters = out.Adapters
+	ans.Composition = out.Composition
+	ans.IDs = out.IDs
 	ans.Timings.Generation = time.Since(genStart)
 	ans.Timings.PromptTokens = out.PromptTokens
 	ans.Timings.GeneratedTokens = out.GeneratedTokens

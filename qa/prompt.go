@@ -15,13 +15,38 @@ Rules:
 3. If the passages do not contain the answer, say that the manuals do not cover it. Do not guess.
 4. Be brief and precise.`
 
-// promptParts is what a prompt is assembled from, before the token budget decides how
-// many passages fit.
+// PromptInput is what a prompt is assembled from, before the token budget decides how
+// many passages fit. The pipeline, training and tuning all render through BuildPrompt, so
+// the adapters learn on the prompt the bot sends.
+type PromptInput struct {
+	// System is the answering rules; empty means DefaultSystemPrompt.
+	System   string
+	History  []Turn
+	Question string
+	Passages []Passage
+}
+
 type promptParts struct {
 	system   string
 	history  []Turn
 	question string
 	passages []Passage
+}
+
+// BuildPrompt renders in with p's chat template: the system rules, the earlier turns, the
+// passages fenced and numbered [1]..[n], and the question, with as many passages as fit in
+// p's window leaving maxTokens for the answer. It returns the prompt and how many passages
+// it holds (the first n of in.Passages, which the answer's [N] markers refer to).
+func BuildPrompt(p Prompter, in PromptInput, maxTokens int) (string, int, error) {
+	system := in.System
+	if system == "" {
+		system = DefaultSystemPrompt
+	}
+	parts, err := fitHistory(p, promptParts{system: system, history: in.History, question: in.Question, passages: in.Passages}, maxTokens)
+	if err != nil {
+		return "", 0, err
+	}
+	return buildPrompt(p, parts, maxTokens)
 }
 
 // messages builds the chat for the first n passages.
@@ -60,7 +85,7 @@ func sanitize(s string, special []string) string {
 
 // buildPrompt renders the prompt with as many passages as fit in the context window,
 // leaving maxTokens for the answer. It returns the prompt and how many passages it holds.
-func buildPrompt(g Generator, parts promptParts, maxTokens int) (string, int, error) {
+func buildPrompt(g Prompter, parts promptParts, maxTokens int) (string, int, error) {
 	budget := g.ContextWindow() - maxTokens
 	special := g.SpecialTokens()
 	best, bestN, bare := "", -1, 0
@@ -102,7 +127,7 @@ func overflowError(window, bare, maxTokens int) error {
 
 // trimFirstPassage cuts the best passage down until it fits: a small window should still
 // answer from the top passage rather than from nothing.
-func trimFirstPassage(g Generator, parts promptParts, maxTokens, budget int) (string, int, error) {
+func trimFirstPassage(g Prompter, parts promptParts, maxTokens, budget int) (string, int, error) {
 	first := parts.passages[0]
 	special := g.SpecialTokens()
 	for keep := len(first.Text) / 2; keep >= 40; keep /= 2 {

@@ -39,11 +39,15 @@ type Citation struct {
 type Answer struct {
 	Text      string     `json:"answer"`
 	Citations []Citation `json:"citations"`
-	// Adapters names the adapters merged into the model that generated the answer.
-	Adapters []string `json:"adapters"`
+	// Adapters names the adapters merged into the model that generated the answer;
+	// Composition says how they were composed (null without adapters).
+	Adapters    []string         `json:"adapters"`
+	Composition *CompositionInfo `json:"composition"`
 	// RetrievalOnly is true when no model is configured: Text lists passages, not an answer.
-	RetrievalOnly bool    `json:"retrieval_only"`
-	Timings       Timings `json:"timings"`
+	RetrievalOnly bool `json:"retrieval_only"`
+	// IDs are the prompt's and the answer's token ids (as generate --json gives them).
+	IDs     []int   `json:"ids,omitempty"`
+	Timings Timings `json:"timings"`
 }
 
 // Timings break an answer's latency down, for logs, metrics and --json.

@@ -108,7 +108,7 @@ if ((questions > 0)); then
 	qs="$data/test_head.jsonl"
 fi
 step eval "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
-	--adapters "$ad" --closed-book --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out"
+	--adapters "$ad" --prompt plain --closed-book --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out"
 # The guessing floor: the most common answer of each question's kind, leave-one-out.
 step prior go run -C "$root" ./benchmarks/mini/cmd/prior -questions "$qs"
 grep '^prior' "$log" | tail -1 >"$out/prior.txt"
@@ -116,7 +116,7 @@ grep '^prior' "$log" | tail -1 >"$out/prior.txt"
 # The merges again at full weights (1,1): the sum of both adapters, each at the strength
 # it was trained at, against the main table's 0.5,0.5 (where adapters tune starts).
 step merges-at-1 "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$qs" \
-	--adapters "$ad" --methods linear,ties,dare_ties,cat --merge-weights 1,1 --closed-book --open-book \
+	--adapters "$ad" --prompt plain --methods linear,ties,dare_ties,cat --merge-weights 1,1 --closed-book --open-book \
 	--answer-tokens "$answer_tokens" --seed "$seed" --out "$out/merges-at-1"
 
 # The skill probe: the QA skill on its own kind of questions, unseen (stories of seed
@@ -125,7 +125,7 @@ step skill-data go run -C "$root" ./benchmarks/mini/cmd/gen -out "$data/skill" "
 	-seed $((seed + 1)) -qa "$skill_n" -closed-qa 0
 head -n "$skill_n" "$data/skill/qa_train.jsonl" >"$data/skill_test.jsonl"
 step skill "$bin" eval --model "$model" "${backend_args[@]}" --data-dir "$work/empty-data" --questions "$data/skill_test.jsonl" \
-	--adapters "$ad" --methods none,qa,mix,cat,cat_learned --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/skill"
+	--adapters "$ad" --prompt plain --methods none,qa,mix,cat,cat_learned --open-book --answer-tokens "$answer_tokens" --seed "$seed" --out "$out/skill"
 
 # The knowledge probe: the same facts as fill-in-the-blanks in the manual's own words,
 # prompted raw, so that "does not know" and "cannot say it as an answer" are told apart.
