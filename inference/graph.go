@@ -24,6 +24,10 @@ const (
 	// modeFull runs a whole sequence from position 0 without a cache and returns every
 	// row's logits: for Logits, tests and evaluation.
 	modeFull
+	// modeDecode runs one token for each of B requests (a batch), each against its own
+	// KV cache at its own runtime position, and returns B rows of logits plus the updated
+	// caches: the scheduler's shared decode step (decode_graph.go).
+	modeDecode
 )
 
 // loraSlot says which weight (by layout index) a pair of LoRA inputs modifies.
@@ -58,6 +62,9 @@ const (
 
 // build constructs the forward graph from the inputs, in the order above.
 func (s *graphSpec) build(inputs []*Node) []*Node {
+	if s.mode == modeDecode {
+		return s.buildDecode(inputs)
+	}
 	cfg, lay := s.cfg, s.lay
 	tokens := inputs[inTokens]
 	g := tokens.Graph()
@@ -82,28 +89,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	off += len(lay.specs)
 	headIn := inputs[off : off+len(s.headRows)]
 	loraIn := inputs[off+len(s.headRows):]
-	// delta maps a weight index to its LoRA factors (A [r,in], Bᵀ [r,out], B pre-scaled).
-	delta := make(map[int][2]*Node, len(s.loras))
-	for i, slot := range s.loras {
-		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
-	}
-	linear := func(x *Node, w int) *Node {
-		y := project(x, weights[w])
-		if ab, ok := delta[w]; ok {
-			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
-			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
-		}
-		return y
-	}
-
-	// siluLinear is SiLU(linear(x, w)): fused into the product where that is exact.
-	siluLinear := func(x *Node, w int) *Node {
-		if _, ok := delta[w]; !ok && x.Shape().Dimensions[0] > 1 {
-			return projectSiLU(x, weights[w])
-		}
-		y := linear(x, w)
-		return Mul(y, Sigmoid(y))
-	}
+	linear, siluLinear := newLinears(weights, s.loras, loraIn)
 
 	T := tokens.Shape().Dimensions[0]
 	x := embedRows(lay, weights, headIn, tokens) // [T, D]
@@ -142,13 +128,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		valid = LessOrEqual(Iota(g, shapeOf(dtypes.Int32, T), 0), BroadcastToDims(last, T)) // padding rows
 	}
 	if s.mode == modeStep {
-		pos := Add(Iota(g, shapeOf(dtypes.Int32, kvh, T), 1), start)       // [kvh, T]
-		head := Iota(g, shapeOf(dtypes.Int32, kvh, T), 0)                  // [kvh, T]
-		kIdx = Reshape(Stack([]*Node{head, pos}, -1), kvh*T, 2)            // (k, c)
-		posV := Add(Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 2), start)  // [kvh, hd, T]
-		headV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 0)             //
-		dimV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 1)              //
-		vIdx = Reshape(Stack([]*Node{headV, dimV, posV}, -1), kvh*hd*T, 3) // (k, d, c)
+		kIdx, vIdx = cacheIndices(g, kvh, hd, T, start)
 	}
 	writeK := func(cache, k *Node) *Node { // k [T, kvh, hd]
 		k = Where(valid, k, ZerosLike(k))
@@ -200,6 +180,46 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
 	}
 	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
+}
+
+// newLinears returns the linear layer (x [T, in] times a weight by layout index, plus its
+// unfused LoRA delta if any) and its SiLU-activated form, fused into the product where
+// that is exact. loraIn holds A, Bᵀ per slot (B pre-scaled).
+func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node) (linear, siluLinear func(x *Node, w int) *Node) {
+	delta := make(map[int][2]*Node, len(slots))
+	for i, slot := range slots {
+		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
+	}
+	linear = func(x *Node, w int) *Node {
+		y := project(x, weights[w])
+		if ab, ok := delta[w]; ok {
+			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
+			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
+		}
+		return y
+	}
+	siluLinear = func(x *Node, w int) *Node {
+		if _, ok := delta[w]; !ok && x.Shape().Dimensions[0] > 1 {
+			return projectSiLU(x, weights[w])
+		}
+		y := linear(x, w)
+		return Mul(y, Sigmoid(y))
+	}
+	return linear, siluLinear
+}
+
+// cacheIndices are the scatter indices that write T new rows at positions start.. into
+// a K cache [kvh, C, hd] (pairs (head, position)) and a transposed V cache [kvh, hd, C]
+// (triples (head, dim, position)), in the row orders writeK and writeV flatten to.
+func cacheIndices(g *Graph, kvh, hd, T int, start *Node) (kIdx, vIdx *Node) {
+	pos := Add(Iota(g, shapeOf(dtypes.Int32, kvh, T), 1), start)
+	head := Iota(g, shapeOf(dtypes.Int32, kvh, T), 0)
+	kIdx = Reshape(Stack([]*Node{head, pos}, -1), kvh*T, 2)
+	posV := Add(Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 2), start)
+	headV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 0)
+	dimV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 1)
+	vIdx = Reshape(Stack([]*Node{headV, dimV, posV}, -1), kvh*hd*T, 3)
+	return kIdx, vIdx
 }
 
 // rmsNorm is Llama's RMSNorm over the last axis of x [T, D] with weight w [D]. For many

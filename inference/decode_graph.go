@@ -1,0 +1,96 @@
+package inference
+
+import (
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX graphs read best with dot-import, as in its own layers.
+)
+
+// Input order of a batched decode graph (modeDecode) for B requests: tokens [B] int32,
+// positions [B] int32 (where each request's token goes), then B×2×layers caches, request
+// by request (each request's per-layer K [kvHeads, C_b, headDim] then V
+// [kvHeads, headDim, C_b], as in a step graph), then the weights in layout order, the LM
+// head chunks (if any) and A,B per LoRA slot. Outputs: logits [B, vocab], then the caches
+// in the same order.
+const (
+	inDecodeTokens    = 0
+	inDecodePositions = 1
+	numDecodeScalars  = 2
+)
+
+// buildDecode is the batched decode step: every row-wise operation (norms, projections,
+// the MLP, the head) runs once on a [B, D] batch, so the weights are read once for all B
+// requests; attention runs per request against that request's own cache, whose capacity
+// may differ from the others'.
+func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
+	cfg, lay := s.cfg, s.lay
+	tokens, positions := inputs[inDecodeTokens], inputs[inDecodePositions]
+	g := tokens.Graph()
+	B, L := tokens.Shape().Dimensions[0], cfg.NumLayers
+	caches := inputs[numDecodeScalars : numDecodeScalars+2*B*L]
+	off := numDecodeScalars + 2*B*L
+	weights := inputs[off : off+len(lay.specs)]
+	off += len(lay.specs)
+	headIn := inputs[off : off+len(s.headRows)]
+	linear, siluLinear := newLinears(weights, s.loras, inputs[off+len(s.headRows):])
+
+	x := embedRows(lay, weights, headIn, tokens) // [B, D]
+
+	// Rotary tables per row: each row is its own request's position.
+	half := cfg.HeadDim / 2
+	angles := Mul(Reshape(ConvertDType(positions, dtypes.Float32), B, 1), Reshape(Const(g, cfg.InvFreq()), 1, half))
+	angles = Concatenate([]*Node{angles, angles}, 1)
+	cos, sin := Cos(angles), Sin(angles)
+	kvh, group, hd := cfg.NumKVHeads, cfg.NumHeads/cfg.NumKVHeads, cfg.HeadDim
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	ropeQ := newRope(cos, sin, kvh*group, scale)
+	ropeK := newRope(cos, sin, kvh, 1)
+
+	// Per request: its attention mask over its own capacity and its cache-write indices.
+	type slot struct {
+		attn       *attention
+		kIdx, vIdx *Node
+	}
+	slots := make([]slot, B)
+	for b := range slots {
+		pos := Reshape(SliceAxis(positions, 0, AxisElem(b)))
+		C := caches[2*L*b].Shape().Dimensions[1]
+		kIdx, vIdx := cacheIndices(g, kvh, hd, 1, pos)
+		slots[b] = slot{attn: newAttention(cfg, 1, C, pos, false), kIdx: kIdx, vIdx: vIdx}
+	}
+
+	newCaches := make([]*Node, 2*B*L)
+	for l, li := range lay.layers {
+		h := rmsNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
+		q, k, v := linear(h, li.q), linear(h, li.k), linear(h, li.v)
+		if li.qBias >= 0 {
+			q = Add(q, Reshape(weights[li.qBias], 1, cfg.QDim()))
+			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
+			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
+		}
+		q = ropeQ.apply(Reshape(q, B, kvh*group, hd))
+		k = ropeK.apply(Reshape(k, B, kvh, hd))
+		v = Reshape(v, B, kvh, hd)
+		outs := make([]*Node, B)
+		for b, sl := range slots {
+			kb := Reshape(SliceAxis(k, 0, AxisElem(b)), kvh, hd) // one row: (head, dim) order is the K update order
+			vb := Reshape(SliceAxis(v, 0, AxisElem(b)), kvh*hd)
+			ci := 2*L*b + 2*l
+			kAll := ScatterSum(caches[ci], sl.kIdx, kb, true, true)
+			vAllT := ScatterSum(caches[ci+1], sl.vIdx, vb, true, true)
+			newCaches[ci], newCaches[ci+1] = kAll, vAllT
+			outs[b] = sl.attn.apply(SliceAxis(q, 0, AxisElem(b)), kAll, vAllT)
+		}
+		a := outs[0]
+		if B > 1 {
+			a = Concatenate(outs, 0)
+		}
+		x = Add(x, linear(a, li.o))
+
+		h = rmsNorm(x, weights[li.postNorm], cfg.RMSNormEps)
+		x = Add(x, linear(Mul(siluLinear(h, li.gate), linear(h, li.up)), li.down))
+	}
+	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
+	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
+}
