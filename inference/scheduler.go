@@ -50,6 +50,22 @@ type scheduler struct {
 	waiting []*request
 	active  int // admitted requests, owned by the loop, mirrored here for admission
 	running bool
+
+	// widest is the most requests one decode step has carried (for tests and logs).
+	widest atomic.Int64
+}
+
+// activeCount is how many requests hold a slot; waitingCount how many wait for one.
+func (s *scheduler) activeCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active
+}
+
+func (s *scheduler) waitingCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.waiting)
 }
 
 // request is one generation as the scheduler sees it. The loop owns the fields above mu;
@@ -276,6 +292,9 @@ func padTo(tok []int32, n int) []int32 {
 // samples each one's next token from its row of the logits.
 func (s *scheduler) decodeStep(g []*request) {
 	B := len(g)
+	if int64(B) > s.widest.Load() {
+		s.widest.Store(int64(B))
+	}
 	tokens := make([]int32, B)
 	positions := make([]int32, B)
 	lead := []any{tokens, positions}
