@@ -31,6 +31,9 @@ func defaults() map[string]any {
 		"model.seed":               int64(0),
 		"model.repetition_penalty": 1.1,
 		"model.system_prompt":      "",
+		"model.max_batch":          8,
+		"model.max_queue":          256,
+		"model.prefill_chunk":      256,
 
 		"adapters.dirs":    []string{},
 		"adapters.domain":  []string{},

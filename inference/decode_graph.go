@@ -33,7 +33,7 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 	weights := inputs[off : off+len(lay.specs)]
 	off += len(lay.specs)
 	headIn := inputs[off : off+len(s.headRows)]
-	linear, siluLinear := newLinears(weights, s.loras, inputs[off+len(s.headRows):])
+	linear, siluLinear := newLinears(weights, s.loras, inputs[off+len(s.headRows):], projectFewRows, false)
 
 	x := embedRows(lay, weights, headIn, tokens) // [B, D]
 
@@ -92,5 +92,38 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 		x = Add(x, linear(Mul(siluLinear(h, li.gate), linear(h, li.up)), li.down))
 	}
 	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
-	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
+	heads := headIn
+	if len(heads) == 0 {
+		heads = []*Node{weights[lay.lmHead]}
+	}
+	logits := make([]*Node, len(heads))
+	for i, w := range heads {
+		logits[i] = projectFewRows(x, w)
+	}
+	if len(logits) > 1 {
+		return append([]*Node{Concatenate(logits, 1)}, newCaches...)
+	}
+	return append(logits, newCaches...)
+}
+
+// projectFewRows is project for the few rows of a decode batch: rows in groups small
+// enough for the go backend's direct kernel, which reads the weight in place. One product
+// over all rows would cross the backend's size threshold to its packing kernel, which
+// repacks the whole weight on every call: for 8 rows on the 135M shapes that cost more
+// than the 8 products together (unsafePackLHS was 47% of a batched step's profile).
+func projectFewRows(x, w *Node) *Node {
+	T := x.Shape().Dimensions[0]
+	size := 1
+	for _, d := range w.Shape().Dimensions {
+		size *= d
+	}
+	per := max(1, (smallMatMulFlops-1)/size)
+	if T <= per {
+		return project(x, w)
+	}
+	var parts []*Node
+	for r := 0; r < T; r += per {
+		parts = append(parts, project(SliceAxis(x, 0, AxisRange(r, min(T, r+per))), w))
+	}
+	return Concatenate(parts, 0)
 }

@@ -89,7 +89,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	off += len(lay.specs)
 	headIn := inputs[off : off+len(s.headRows)]
 	loraIn := inputs[off+len(s.headRows):]
-	linear, siluLinear := newLinears(weights, s.loras, loraIn)
+	linear, siluLinear := newLinears(weights, s.loras, loraIn, project, true)
 
 	T := tokens.Shape().Dimensions[0]
 	x := embedRows(lay, weights, headIn, tokens) // [T, D]
@@ -184,14 +184,15 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 
 // newLinears returns the linear layer (x [T, in] times a weight by layout index, plus its
 // unfused LoRA delta if any) and its SiLU-activated form, fused into the product where
-// that is exact. loraIn holds A, Bᵀ per slot (B pre-scaled).
-func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node) (linear, siluLinear func(x *Node, w int) *Node) {
+// that is exact and fuse allows it. loraIn holds A, Bᵀ per slot (B pre-scaled); proj
+// multiplies by a weight.
+func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node, proj func(x, w *Node) *Node, fuse bool) (linear, siluLinear func(x *Node, w int) *Node) {
 	delta := make(map[int][2]*Node, len(slots))
 	for i, slot := range slots {
 		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
 	}
 	linear = func(x *Node, w int) *Node {
-		y := project(x, weights[w])
+		y := proj(x, weights[w])
 		if ab, ok := delta[w]; ok {
 			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
 			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
@@ -199,7 +200,7 @@ func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node) (linear, silu
 		return y
 	}
 	siluLinear = func(x *Node, w int) *Node {
-		if _, ok := delta[w]; !ok && x.Shape().Dimensions[0] > 1 {
+		if _, ok := delta[w]; !ok && fuse && x.Shape().Dimensions[0] > 1 {
 			return projectSiLU(x, weights[w])
 		}
 		y := linear(x, w)
