@@ -61,6 +61,7 @@ func newBenchCmd(app *App) *cobra.Command {
 			if mc.Path == "" {
 				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
 			}
+			lowerGCHeadroom()
 			t0 := time.Now()
 			m, err := inference.Load(ctx, mc.Path, inference.Options{
 				Backend: mc.Backend, Logger: app.Log, MaxBatch: max(mc.MaxBatch, concurrency), MaxQueue: mc.MaxQueue,
@@ -121,9 +122,11 @@ func newBenchCmd(app *App) *cobra.Command {
 			}
 			c := out.Concurrent
 			_, err = fmt.Fprintf(app.Stdout,
-				"%d concurrent: aggregate %.1f tokens/s, aggregate decode %.1f tokens/s (%.2fx one stream)\nlatency p50 %.2f s, max %.2f s; time to first token p50 %.2f s, max %.2f s\n",
-				c.Concurrency, c.AggregateTokensPerS, c.AggregateDecodeTokensPerS, c.DecodeSpeedup, c.LatencyP50S, c.LatencyMaxS,
-				c.TTFTP50S, c.TTFTMaxS)
+				"%d concurrent: aggregate %.1f tokens/s, aggregate decode %.1f tokens/s (%.2fx one stream)\n"+
+					"inside decode steps %.1f tokens/s (%.2fx one stream, %.1f requests a step on average)\n"+
+					"latency p50 %.2f s, max %.2f s; time to first token p50 %.2f s, max %.2f s\n",
+				c.Concurrency, c.AggregateTokensPerS, c.AggregateDecodeTokensPerS, c.DecodeSpeedup,
+				c.StepDecodeTokensPerS, c.StepDecodeSpeedup, c.MeanStepWidth, c.LatencyP50S, c.LatencyMaxS, c.TTFTP50S, c.TTFTMaxS)
 			return err
 		},
 	}

@@ -29,6 +29,12 @@ type concurrencyOutput struct {
 	TTFTP50S      float64 `json:"ttft_p50_s"`
 	TTFTMaxS      float64 `json:"ttft_max_s"`
 	WallS         float64 `json:"wall_s"`
+	// StepDecodeTokensPerS is the tokens the batched decode steps produced over the time
+	// spent in them (prefills and queueing excluded), and MeanStepWidth how many requests
+	// a step carried on average, in the timed round.
+	StepDecodeTokensPerS float64 `json:"step_decode_tokens_per_s"`
+	MeanStepWidth        float64 `json:"mean_step_width"`
+	StepDecodeSpeedup    float64 `json:"step_decode_speedup"`
 }
 
 // benchConcurrent sends n greedy generations at once (distinct seeded random prompts of
@@ -46,13 +52,23 @@ func benchConcurrent(ctx context.Context, m *inference.Model, n, promptTokens, g
 	if _, err := runAll(ctx, m, reqs); err != nil {
 		return concurrencyOutput{}, fmt.Errorf("warm-up: %w", err)
 	}
+	before := m.DecodeStats()
 	t0 := time.Now()
 	runs, err := runAll(ctx, m, reqs)
 	if err != nil {
 		return concurrencyOutput{}, err
 	}
 	wall := time.Since(t0)
+	after := m.DecodeStats()
 	out := concurrencyOutput{Concurrency: n, WallS: wall.Seconds()}
+	if steps := after.Steps - before.Steps; steps > 0 {
+		tok := float64(after.Tokens - before.Tokens)
+		out.StepDecodeTokensPerS = tok / (after.Busy - before.Busy).Seconds()
+		out.MeanStepWidth = tok / float64(steps)
+		if single > 0 {
+			out.StepDecodeSpeedup = out.StepDecodeTokensPerS / single
+		}
+	}
 	var tokens, decodeTokens int
 	firstTok, lastEnd := runs[0].first, runs[0].end
 	var lat, ttft []float64

@@ -16,6 +16,7 @@ func (a *App) generator(ctx context.Context) (*qa.LLM, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	lowerGCHeadroom()
 	llm, err := qa.NewLLM(ctx, qa.LLMOptions{
 		Dir: c.Model.Path, Backend: c.Model.Backend, Temperature: c.Model.Temperature,
 		TopP: c.Model.TopP, Seed: c.Model.Seed, RepetitionPenalty: c.Model.RepetitionPenalty, Composer: comp, Log: a.Log,

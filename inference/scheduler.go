@@ -51,8 +51,24 @@ type scheduler struct {
 	active  int // admitted requests, owned by the loop, mirrored here for admission
 	running bool
 
-	// widest is the most requests one decode step has carried (for tests and logs).
-	widest atomic.Int64
+	// widest is the most requests one decode step has carried; steps, tokens and busy
+	// count the decode steps, the tokens they produced and the time they took.
+	widest, steps, tokens, busy atomic.Int64
+}
+
+// DecodeStats are the scheduler's cumulative decode-step counts since Load.
+type DecodeStats struct {
+	Steps  int64         // batched decode steps run
+	Tokens int64         // tokens they produced (the sum of the steps' widths)
+	Busy   time.Duration // time spent in them, sampling included
+	Widest int           // the most requests one step carried
+}
+
+// DecodeStats reports the decode steps so far: Tokens/Busy is the batched decode rate,
+// free of the prefills and queueing around it.
+func (m *Model) DecodeStats() DecodeStats {
+	s := m.sched
+	return DecodeStats{Steps: s.steps.Load(), Tokens: s.tokens.Load(), Busy: time.Duration(s.busy.Load()), Widest: int(s.widest.Load())}
 }
 
 // activeCount is how many requests hold a slot; waitingCount how many wait for one.
@@ -295,6 +311,12 @@ func (s *scheduler) decodeStep(g []*request) {
 	if int64(B) > s.widest.Load() {
 		s.widest.Store(int64(B))
 	}
+	t0 := time.Now()
+	defer func() {
+		s.steps.Add(1)
+		s.tokens.Add(int64(B))
+		s.busy.Add(int64(time.Since(t0)))
+	}()
 	tokens := make([]int32, B)
 	positions := make([]int32, B)
 	lead := []any{tokens, positions}
