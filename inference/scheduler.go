@@ -366,10 +366,17 @@ func (s *scheduler) decodeStep(g []*request) {
 }
 
 // withBackend runs f holding the model's backend turn, which Logits and training take
-// too, so the backend runs one execution at a time.
-func (m *Model) withBackend(f func() error) error {
+// too, so the backend runs one execution at a time. A panic in f (GoMLX reports some
+// failures by panicking) becomes the error of the requests in that step: it must not
+// take down the scheduler's goroutine, and with it the process.
+func (m *Model) withBackend(f func() error) (err error) {
 	m.queue <- struct{}{}
 	defer m.release()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("model forward panicked: %v", p)
+		}
+	}()
 	return f()
 }
 
