@@ -61,17 +61,7 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 	}
 
 	newCaches := make([]*Node, 2*B*L)
-	for l, li := range lay.layers {
-		h := rmsNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
-		q, k, v := linear(h, li.q), linear(h, li.k), linear(h, li.v)
-		if li.qBias >= 0 {
-			q = Add(q, Reshape(weights[li.qBias], 1, cfg.QDim()))
-			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
-			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
-		}
-		q = ropeQ.apply(Reshape(q, B, kvh*group, hd))
-		k = ropeK.apply(Reshape(k, B, kvh, hd))
-		v = Reshape(v, B, kvh, hd)
+	attend := func(l int, q, k, v *Node) *Node {
 		outs := make([]*Node, B)
 		for b, sl := range slots {
 			kb := Reshape(SliceAxis(k, 0, AxisElem(b)), kvh, hd) // one row: (head, dim) order is the K update order
@@ -82,16 +72,15 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 			newCaches[ci], newCaches[ci+1] = kAll, vAllT
 			outs[b] = sl.attn.apply(SliceAxis(q, 0, AxisElem(b)), kAll, vAllT)
 		}
-		a := outs[0]
-		if B > 1 {
-			a = Concatenate(outs, 0)
+		if B == 1 {
+			return outs[0]
 		}
-		x = Add(x, linear(a, li.o))
-
-		h = rmsNorm(x, weights[li.postNorm], cfg.RMSNormEps)
-		x = Add(x, linear(Mul(siluLinear(h, li.gate), linear(h, li.up)), li.down))
+		return Concatenate(outs, 0)
 	}
-	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
+	norm := func(x, w *Node) *Node { return rmsNorm(x, w, cfg.RMSNormEps) }
+	dec := &decoder{cfg: cfg, lay: lay, weights: weights, linear: linear, siluLinear: siluLinear, norm: norm,
+		ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
+	x = dec.forward(x)
 	heads := headIn
 	if len(heads) == 0 {
 		heads = []*Node{weights[lay.lmHead]}

@@ -140,18 +140,9 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		return ScatterSum(cache, vIdx, upd, true, true)
 	}
 
-	var newCaches []*Node
-	for l, li := range lay.layers {
-		h := rmsNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
-		q, k, v := linear(h, li.q), linear(h, li.k), linear(h, li.v)
-		if li.qBias >= 0 {
-			q = Add(q, Reshape(weights[li.qBias], 1, cfg.QDim()))
-			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
-			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
-		}
-		q = ropeQ.apply(Reshape(q, T, kvh*group, hd)) // scaled
-		k = ropeK.apply(Reshape(k, T, kvh, hd))
-		v = Reshape(v, T, kvh, hd)
+	norm := func(x, w *Node) *Node { return rmsNorm(x, w, cfg.RMSNormEps) }
+	newCaches := make([]*Node, 0, 2*cfg.NumLayers)
+	attend := func(l int, q, k, v *Node) *Node {
 		var kAll, vAllT *Node // [kvh, C, hd], [kvh, hd, C]
 		switch s.mode {
 		case modeStep:
@@ -169,12 +160,11 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 			kAll = TransposeAllAxes(k, 1, 0, 2)
 			vAllT = TransposeAllAxes(v, 1, 2, 0)
 		}
-		x = Add(x, linear(attn.apply(q, kAll, vAllT), li.o))
-
-		h = rmsNorm(x, weights[li.postNorm], cfg.RMSNormEps)
-		x = Add(x, linear(Mul(siluLinear(h, li.gate), linear(h, li.up)), li.down))
+		return attn.apply(q, kAll, vAllT)
 	}
-	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
+	dec := &decoder{cfg: cfg, lay: lay, weights: weights, linear: linear, siluLinear: siluLinear, norm: norm,
+		ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
+	x = dec.forward(x)
 	if cached {
 		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
 	}
