@@ -78,8 +78,8 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 		return Concatenate(outs, 0)
 	}
 	norm := func(x, w *Node) *Node { return rmsNorm(x, w, cfg.RMSNormEps) }
-	dec := &decoder{cfg: cfg, lay: lay, weights: weights, linear: linear, siluLinear: siluLinear, norm: norm,
-		ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
+	dec := &decoder{cfg: cfg, layers: bindLayers(lay, weights), norm: weights[lay.norm], linear: linear,
+		siluLinear: siluLinear, rmsNorm: norm, ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
 	x = dec.forward(x)
 	heads := headIn
 	if len(heads) == 0 {

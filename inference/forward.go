@@ -1,8 +1,50 @@
 package inference
 
 import (
+	"fmt"
+	"reflect"
+	"strings"
+
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX graphs read best with dot-import, as in its own layers.
 )
+
+// layerWeights are one decoder layer's tensors, bound by their checkpoint names (the tag,
+// after "model.layers.N."); ",optional" ones are nil when the architecture has none.
+type layerWeights struct {
+	InputNorm *Node `weight:"input_layernorm.weight"`
+	Q         *Node `weight:"self_attn.q_proj.weight"`
+	K         *Node `weight:"self_attn.k_proj.weight"`
+	V         *Node `weight:"self_attn.v_proj.weight"`
+	QBias     *Node `weight:"self_attn.q_proj.bias,optional"` // Qwen2
+	KBias     *Node `weight:"self_attn.k_proj.bias,optional"`
+	VBias     *Node `weight:"self_attn.v_proj.bias,optional"`
+	O         *Node `weight:"self_attn.o_proj.weight"`
+	PostNorm  *Node `weight:"post_attention_layernorm.weight"`
+	Gate      *Node `weight:"mlp.gate_proj.weight"`
+	Up        *Node `weight:"mlp.up_proj.weight"`
+	Down      *Node `weight:"mlp.down_proj.weight"`
+}
+
+// bindLayers fills one layerWeights per decoder layer from the graph's weight inputs (in
+// layout order) by the checkpoint names in the fields' tags.
+func bindLayers(lay *layout, weights []*Node) []layerWeights {
+	out := make([]layerWeights, len(lay.layers))
+	t := reflect.TypeFor[layerWeights]()
+	for i := range out {
+		v := reflect.ValueOf(&out[i]).Elem()
+		for f := range t.NumField() {
+			name, opt, _ := strings.Cut(t.Field(f).Tag.Get("weight"), ",")
+			idx, ok := lay.byName[fmt.Sprintf("model.layers.%d.%s", i, name)]
+			switch {
+			case ok:
+				v.Field(f).Set(reflect.ValueOf(weights[idx]))
+			case opt != "optional":
+				panic(fmt.Sprintf("layout has no tensor model.layers.%d.%s", i, name)) // the layout and this struct disagree: a bug
+			}
+		}
+	}
+	return out
+}
 
 // decoder is the Llama decoder stack, written once for every graph the model builds:
 // generation's prefill, step and batched decode graphs (graph.go, decode_graph.go), the
@@ -11,15 +53,14 @@ import (
 // backend's fused SiLU), how RMSNorm and the rotary embedding are computed (training
 // needs forms with gradients), and how attention reads and writes the KV cache.
 type decoder struct {
-	cfg     Config
-	lay     *layout
-	weights []*Node // in layout order
+	cfg    Config
+	layers []layerWeights
+	norm   *Node // the final RMSNorm's weight
 
-	// linear is x [N, in] times the weight at a layout index (plus its LoRA delta);
-	// siluLinear is SiLU of it.
-	linear, siluLinear func(x *Node, w int) *Node
-	// norm is RMSNorm of x [N, D] with weight w [D].
-	norm func(x, w *Node) *Node
+	// linear is x [N, in] times a weight (plus its LoRA delta); siluLinear is SiLU of it.
+	linear, siluLinear func(x, w *Node) *Node
+	// rmsNorm is RMSNorm of x [N, D] with weight w [D].
+	rmsNorm func(x, w *Node) *Node
 	// ropeQ rotates queries [N, heads, headDim] and scales them by 1/sqrt(headDim);
 	// ropeK rotates keys [N, kvHeads, headDim].
 	ropeQ, ropeK func(x *Node) *Node
@@ -34,23 +75,23 @@ type decoder struct {
 //	h = RMSNorm(x);  x += o_proj(attention(rope(q_proj h), rope(k_proj h), v_proj h))
 //	h = RMSNorm(x);  x += down_proj(SiLU(gate_proj h) * up_proj h)
 func (d *decoder) forward(x *Node) *Node {
-	cfg, w := d.cfg, d.weights
+	cfg := d.cfg
 	N := x.Shape().Dimensions[0]
-	for l, li := range d.lay.layers {
-		h := d.norm(x, w[li.inputNorm])
-		q, k, v := d.linear(h, li.q), d.linear(h, li.k), d.linear(h, li.v)
-		if li.qBias >= 0 { // Qwen2
-			q = Add(q, Reshape(w[li.qBias], 1, cfg.QDim()))
-			k = Add(k, Reshape(w[li.kBias], 1, cfg.KVDim()))
-			v = Add(v, Reshape(w[li.vBias], 1, cfg.KVDim()))
+	for l, w := range d.layers {
+		h := d.rmsNorm(x, w.InputNorm)
+		q, k, v := d.linear(h, w.Q), d.linear(h, w.K), d.linear(h, w.V)
+		if w.QBias != nil {
+			q = Add(q, Reshape(w.QBias, 1, cfg.QDim()))
+			k = Add(k, Reshape(w.KBias, 1, cfg.KVDim()))
+			v = Add(v, Reshape(w.VBias, 1, cfg.KVDim()))
 		}
 		q = d.ropeQ(Reshape(q, N, cfg.NumHeads, cfg.HeadDim))
 		k = d.ropeK(Reshape(k, N, cfg.NumKVHeads, cfg.HeadDim))
 		v = Reshape(v, N, cfg.NumKVHeads, cfg.HeadDim)
-		x = Add(x, d.linear(d.attend(l, q, k, v), li.o))
+		x = Add(x, d.linear(d.attend(l, q, k, v), w.O))
 
-		h = d.norm(x, w[li.postNorm])
-		x = Add(x, d.linear(Mul(d.siluLinear(h, li.gate), d.linear(h, li.up)), li.down))
+		h = d.rmsNorm(x, w.PostNorm)
+		x = Add(x, d.linear(Mul(d.siluLinear(h, w.Gate), d.linear(h, w.Up)), w.Down))
 	}
-	return d.norm(x, w[d.lay.norm])
+	return d.rmsNorm(x, d.norm)
 }

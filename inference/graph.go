@@ -162,8 +162,8 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		}
 		return attn.apply(q, kAll, vAllT)
 	}
-	dec := &decoder{cfg: cfg, lay: lay, weights: weights, linear: linear, siluLinear: siluLinear, norm: norm,
-		ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
+	dec := &decoder{cfg: cfg, layers: bindLayers(lay, weights), norm: weights[lay.norm], linear: linear,
+		siluLinear: siluLinear, rmsNorm: norm, ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
 	x = dec.forward(x)
 	if cached {
 		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
@@ -171,26 +171,26 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
 }
 
-// newLinears returns the linear layer (x [T, in] times a weight by layout index, plus its
+// newLinears returns the linear layer (x [T, in] times a weight, plus that weight's
 // unfused LoRA delta if any) and its SiLU-activated form, fused into the product where
 // that is exact and fuse allows it. loraIn holds A, Bᵀ per slot (B pre-scaled); proj
 // multiplies by a weight.
-func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node, proj func(x, w *Node) *Node, fuse bool) (linear, siluLinear func(x *Node, w int) *Node) {
-	delta := make(map[int][2]*Node, len(slots))
+func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node, proj func(x, w *Node) *Node, fuse bool) (linear, siluLinear func(x, w *Node) *Node) {
+	delta := make(map[*Node][2]*Node, len(slots))
 	for i, slot := range slots {
-		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
+		delta[weights[slot.weight]] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
 	}
-	linear = func(x *Node, w int) *Node {
-		y := proj(x, weights[w])
+	linear = func(x, w *Node) *Node {
+		y := proj(x, w)
 		if ab, ok := delta[w]; ok {
 			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
 			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
 		}
 		return y
 	}
-	siluLinear = func(x *Node, w int) *Node {
+	siluLinear = func(x, w *Node) *Node {
 		if _, ok := delta[w]; !ok && fuse && x.Shape().Dimensions[0] > 1 {
-			return projectSiLU(x, weights[w])
+			return projectSiLU(x, w)
 		}
 		y := linear(x, w)
 		return Mul(y, Sigmoid(y))

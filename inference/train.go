@@ -239,12 +239,14 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 	B, T := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	N := B * T
 
-	delta := make(map[int][2]*Node, len(s.loras))
+	// LoRA factors by the weight they modify: A [r, in] and Scale·B [out, r], as the
+	// gradients are wanted for (the inference graphs take Bᵀ).
+	delta := make(map[*Node][2]*Node, len(s.loras))
 	for i, slot := range s.loras {
-		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
+		delta[weights[slot.weight]] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
 	}
-	linear := func(x *Node, w int) *Node {
-		y := project(x, weights[w]) // weights may be stored split in row blocks (head.go)
+	linear := func(x, w *Node) *Node {
+		y := project(x, w) // weights may be stored split in row blocks (head.go)
 		if ab, ok := delta[w]; ok {
 			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
 			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{1}, nil))
@@ -274,9 +276,9 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 		return Reshape(trainRope(Reshape(x, B, T, heads, hd), cos, sin), N, heads, hd)
 	}
 	dec := &decoder{
-		cfg: cfg, lay: lay, weights: weights, linear: linear,
-		siluLinear: func(x *Node, w int) *Node { y := linear(x, w); return Mul(y, Sigmoid(y)) },
-		norm:       func(x, w *Node) *Node { return trainRMSNorm(x, w, cfg.RMSNormEps) },
+		cfg: cfg, layers: bindLayers(lay, weights), norm: weights[lay.norm], linear: linear,
+		siluLinear: func(x, w *Node) *Node { y := linear(x, w); return Mul(y, Sigmoid(y)) },
+		rmsNorm:    func(x, w *Node) *Node { return trainRMSNorm(x, w, cfg.RMSNormEps) },
 		ropeQ:      func(x *Node) *Node { return MulScalar(rope(x), scale) },
 		ropeK:      rope,
 		attend: func(_ int, q, k, v *Node) *Node {
