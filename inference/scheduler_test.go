@@ -311,3 +311,17 @@ func TestAdapterCompositionsBatchInGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestCapacityBucket(t *testing.T) {
+	cases := []struct{ n, limit, want int }{
+		{1, 8192, 64}, {65, 8192, 128}, {1000, 8192, 1024}, {1024, 8192, 1024},
+		{1025, 8192, 1536}, {2052, 8192, 2560}, {2560, 8192, 2560}, {8000, 8192, 8192},
+		{300, 200, 300},                        // never below n (Generate refuses what does not fit before this)
+		{3000, 3100, 3072}, {3090, 3100, 3100}, // capped at the window
+	}
+	for _, c := range cases {
+		if got := capacityBucket(c.n, c.limit); got != c.want {
+			t.Errorf("capacityBucket(%d, %d) = %d, want %d", c.n, c.limit, got, c.want)
+		}
+	}
+}
