@@ -25,21 +25,37 @@ type layerWeights struct {
 	Down      *Node `weight:"mlp.down_proj.weight"`
 }
 
+// layerField is one layerWeights field's checkpoint name (after "model.layers.N.").
+type layerField struct {
+	name     string
+	optional bool
+}
+
+// layerFields lists layerWeights' fields by their tags, in field order.
+func layerFields() []layerField {
+	t := reflect.TypeFor[layerWeights]()
+	out := make([]layerField, t.NumField())
+	for f := range out {
+		name, opt, _ := strings.Cut(t.Field(f).Tag.Get("weight"), ",")
+		out[f] = layerField{name: name, optional: opt == "optional"}
+	}
+	return out
+}
+
 // bindLayers fills one layerWeights per decoder layer from the graph's weight inputs (in
 // layout order) by the checkpoint names in the fields' tags.
 func bindLayers(lay *layout, weights []*Node) []layerWeights {
+	fields := layerFields()
 	out := make([]layerWeights, len(lay.layers))
-	t := reflect.TypeFor[layerWeights]()
 	for i := range out {
 		v := reflect.ValueOf(&out[i]).Elem()
-		for f := range t.NumField() {
-			name, opt, _ := strings.Cut(t.Field(f).Tag.Get("weight"), ",")
-			idx, ok := lay.byName[fmt.Sprintf("model.layers.%d.%s", i, name)]
+		for f, field := range fields {
+			idx, ok := lay.byName[fmt.Sprintf("model.layers.%d.%s", i, field.name)]
 			switch {
 			case ok:
 				v.Field(f).Set(reflect.ValueOf(weights[idx]))
-			case opt != "optional":
-				panic(fmt.Sprintf("layout has no tensor model.layers.%d.%s", i, name)) // the layout and this struct disagree: a bug
+			case !field.optional:
+				panic(fmt.Sprintf("layout has no tensor model.layers.%d.%s", i, field.name)) // the layout and this struct disagree: a bug
 			}
 		}
 	}
