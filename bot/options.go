@@ -79,6 +79,19 @@ const SeenFile = "slack-seen.jsonl"
 // follow-up without a mention is still taken after a restart.
 const ThreadsFile = "slack-threads.jsonl"
 
+// concurrentAnswers is slack.max_concurrent, or when that is 0 the model's batch size
+// (model.max_batch): the scheduler generates that many answers together, so the bot holds
+// back only the questions beyond it, and those see their place in the bot's queue.
+func concurrentAnswers(c *configs.Config) int {
+	if c.Slack.MaxConcurrent > 0 {
+		return c.Slack.MaxConcurrent
+	}
+	if c.Model.MaxBatch > 0 {
+		return c.Model.MaxBatch
+	}
+	return 1
+}
+
 // FromConfig builds Options from the loaded config, with defaults for what it lacks.
 func FromConfig(c *configs.Config) Options {
 	s := c.Slack
@@ -97,7 +110,7 @@ func FromConfig(c *configs.Config) Options {
 		ShutdownTimeout:  s.ShutdownTimeout,
 		HistoryTurns:     s.HistoryTurns,
 		AnswerTimeout:    s.AnswerTimeout,
-		MaxConcurrent:    s.MaxConcurrent,
+		MaxConcurrent:    concurrentAnswers(c),
 		QueueSize:        s.QueueSize,
 		Uncited:          s.Uncited,
 		Streaming:        s.Streaming,

@@ -29,10 +29,12 @@ type benchOutput struct {
 	PromptTokens        int     `json:"prompt_tokens"`
 	GeneratedTokens     int     `json:"generated_tokens"`
 	Backend             string  `json:"backend"`
+	// Concurrent is the --concurrency run, when asked for.
+	Concurrent *concurrencyOutput `json:"concurrent,omitempty"`
 }
 
 func newBenchCmd(app *App) *cobra.Command {
-	var promptTokens, genTokens int
+	var promptTokens, genTokens, concurrency int
 	var jsonOut bool
 	var random string
 	cmd := &cobra.Command{
@@ -40,22 +42,31 @@ func newBenchCmd(app *App) *cobra.Command {
 		Short: "Measure prefill and decode speed and peak memory of a model",
 		Long: "Loads the model, runs one untimed generation to compile the graphs (reported as the cold\n" +
 			"time to first token), then times a greedy generation of --gen-tokens after a prompt of\n" +
-			"--prompt-tokens random ids (seeded). Peak memory is the process's VmHWM.",
+			"--prompt-tokens random ids (seeded). Peak memory is the process's VmHWM. --concurrency N then\n" +
+			"sends N such requests at once (after an untimed round) and reports their aggregate\n" +
+			"tokens/s, aggregate decode tokens/s (and its ratio to the single stream) and latencies.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			mc := app.Config.Model
 			if promptTokens < 1 || genTokens < 2 {
 				return errors.New("bench: --prompt-tokens must be >= 1 and --gen-tokens >= 2")
 			}
+			if concurrency < 0 {
+				return errors.New("bench: --concurrency must be >= 0")
+			}
 			ctx := cmd.Context()
 			if random != "" {
-				return benchRandom(ctx, app, random, promptTokens, genTokens, jsonOut)
+				return benchRandom(ctx, app, random, promptTokens, genTokens, concurrency, jsonOut)
 			}
 			if mc.Path == "" {
 				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
 			}
+			lowerGCHeadroom()
 			t0 := time.Now()
-			m, err := inference.Load(ctx, mc.Path, inference.Options{Backend: mc.Backend, Logger: app.Log})
+			m, err := inference.Load(ctx, mc.Path, inference.Options{
+				Backend: mc.Backend, Logger: app.Log, MaxBatch: max(mc.MaxBatch, concurrency), MaxQueue: mc.MaxQueue,
+				PrefillChunk: mc.PrefillChunk,
+			})
 			if err != nil {
 				return fmt.Errorf("bench: %w", err)
 			}
@@ -86,6 +97,13 @@ func newBenchCmd(app *App) *cobra.Command {
 				GeneratedTokens:     len(res.IDs),
 				Backend:             m.BackendName(),
 			}
+			if concurrency > 0 {
+				c, err := benchConcurrent(ctx, m, concurrency, promptTokens, genTokens, out.DecodeTokensPerS)
+				if err != nil {
+					return fmt.Errorf("bench: --concurrency %d: %w", concurrency, err)
+				}
+				out.Concurrent = &c
+			}
 			out.PeakRSSBytes, err = peakRSS()
 			if err != nil {
 				app.Log.Warn("peak memory unavailable", "err", err)
@@ -99,6 +117,16 @@ func newBenchCmd(app *App) *cobra.Command {
 				out.Backend, out.PromptTokens, out.GeneratedTokens, out.PrefillTokensPerS, out.TimeToFirstTokenS,
 				out.ColdTimeToFirstTokS, out.DecodeTokensPerS, float64(out.PeakRSSBytes)/(1<<20), out.PeakRSSOverWeights,
 				float64(out.WeightsBytes)/(1<<20), out.LoadSeconds)
+			if err != nil || out.Concurrent == nil {
+				return err
+			}
+			c := out.Concurrent
+			_, err = fmt.Fprintf(app.Stdout,
+				"%d concurrent: aggregate %.1f tokens/s, aggregate decode %.1f tokens/s (%.2fx one stream)\n"+
+					"inside decode steps %.1f tokens/s (%.2fx one stream, %.1f requests a step on average)\n"+
+					"latency p50 %.2f s, max %.2f s; time to first token p50 %.2f s, max %.2f s\n",
+				c.Concurrency, c.AggregateTokensPerS, c.AggregateDecodeTokensPerS, c.DecodeSpeedup,
+				c.StepDecodeTokensPerS, c.StepDecodeSpeedup, c.MeanStepWidth, c.LatencyP50S, c.LatencyMaxS, c.TTFTP50S, c.TTFTMaxS)
 			return err
 		},
 	}
@@ -106,6 +134,7 @@ func newBenchCmd(app *App) *cobra.Command {
 	fl.String("model", "", "model folder (config model.path)")
 	fl.IntVar(&promptTokens, "prompt-tokens", 256, "prompt length in tokens")
 	fl.IntVar(&genTokens, "gen-tokens", 64, "tokens to generate")
+	fl.IntVar(&concurrency, "concurrency", 0, "also send this many requests at once and report aggregate tokens/s and latencies")
 	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
 	fl.StringVar(&random, "random", "", "benchmark random weights of these shapes instead: smollm2-135m or tiny")
 	app.BindFlag("model.path", fl.Lookup("model"))

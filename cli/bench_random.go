@@ -20,7 +20,7 @@ var randomShapes = map[string]func() testmodel.Config{
 // benchRandom writes a random-weight model of the named shapes to a temporary folder and
 // benchmarks it in a child process, so that writing the weights does not count in the
 // peak memory the benchmark reports.
-func benchRandom(ctx context.Context, app *App, shapes string, promptTokens, genTokens int, jsonOut bool) error {
+func benchRandom(ctx context.Context, app *App, shapes string, promptTokens, genTokens, concurrency int, jsonOut bool) error {
 	mk, ok := randomShapes[shapes]
 	if !ok {
 		return fmt.Errorf("bench: unknown --random shapes %q (known: smollm2-135m, tiny)", shapes)
@@ -39,7 +39,7 @@ func benchRandom(ctx context.Context, app *App, shapes string, promptTokens, gen
 		return err
 	}
 	args := []string{"bench", "--model", dir, "--prompt-tokens", strconv.Itoa(promptTokens),
-		"--gen-tokens", strconv.Itoa(genTokens), "--backend", app.Config.Model.Backend}
+		"--gen-tokens", strconv.Itoa(genTokens), "--backend", app.Config.Model.Backend, "--concurrency", strconv.Itoa(concurrency)}
 	if jsonOut {
 		args = append(args, "--json")
 	}

@@ -89,3 +89,27 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("bench = %+v", got)
 	}
 }
+
+// TestBenchConcurrency: --concurrency N sends N requests at once and reports their
+// aggregate rates and latencies alongside the single stream.
+func TestBenchConcurrency(t *testing.T) {
+	dir := testutil.Shared(t, "models/stories260K")
+	out, err := runWithStdin(t, "", "bench", "--model", dir, "--prompt-tokens", "16", "--gen-tokens", "8", "--concurrency", "3", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got benchOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("bench --json %q: %v", out, err)
+	}
+	c := got.Concurrent
+	if c == nil || c.Concurrency != 3 || c.AggregateTokensPerS <= 0 || c.AggregateDecodeTokensPerS <= 0 || c.DecodeSpeedup <= 0 {
+		t.Fatalf("bench --concurrency 3 = %+v", c)
+	}
+	if c.TTFTP50S <= 0 || c.TTFTMaxS < c.TTFTP50S || c.LatencyMaxS < c.LatencyP50S || c.LatencyP50S < c.TTFTP50S || c.WallS < c.LatencyMaxS {
+		t.Fatalf("inconsistent latencies: %+v", c)
+	}
+	if _, err := runWithStdin(t, "", "bench", "--model", dir, "--concurrency", "-1"); err == nil || !strings.Contains(err.Error(), "concurrency") {
+		t.Fatalf("negative --concurrency: %v", err)
+	}
+}

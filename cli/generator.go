@@ -16,9 +16,11 @@ func (a *App) generator(ctx context.Context) (*qa.LLM, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	lowerGCHeadroom()
 	llm, err := qa.NewLLM(ctx, qa.LLMOptions{
 		Dir: c.Model.Path, Backend: c.Model.Backend, Temperature: c.Model.Temperature,
 		TopP: c.Model.TopP, Seed: c.Model.Seed, RepetitionPenalty: c.Model.RepetitionPenalty, Composer: comp, Log: a.Log,
+		MaxBatch: c.Model.MaxBatch, MaxQueue: c.Model.MaxQueue, PrefillChunk: c.Model.PrefillChunk,
 	})
 	if err != nil {
 		return nil, nil, err

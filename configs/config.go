@@ -98,6 +98,13 @@ type Model struct {
 	Timeout     time.Duration `mapstructure:"timeout"`
 	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
 	Retries     int           `mapstructure:"retries"`
+	// MaxBatch is how many answers generate together (continuous batching); more queue.
+	MaxBatch int `mapstructure:"max_batch"`
+	// MaxQueue is how many answers may wait for a batch slot before new ones are refused.
+	MaxQueue int `mapstructure:"max_queue"`
+	// PrefillChunk is how many prompt tokens a new answer's prefill advances between two
+	// decode steps of the answers already streaming.
+	PrefillChunk int `mapstructure:"prefill_chunk"`
 }
 
 // Adapters configures the LoRA adapters and how they are merged.

@@ -41,6 +41,9 @@ func defaults() map[string]any {
 		"model.timeout":            60 * time.Second,
 		"model.idle_timeout":       60 * time.Second,
 		"model.retries":            2,
+		"model.max_batch":          8,
+		"model.max_queue":          256,
+		"model.prefill_chunk":      256,
 
 		"adapters.dirs":        []string{},
 		"adapters.domain":      []string{},
@@ -67,7 +70,7 @@ func defaults() map[string]any {
 		"slack.history_turns":       10,
 		"slack.channel_products":    map[string]string{},
 		"slack.answer_timeout":      3 * time.Minute,
-		"slack.max_concurrent":      1,
+		"slack.max_concurrent":      0,
 		"slack.queue_size":          50,
 		"slack.uncited":             "mark",
 		"slack.streaming":           "native",

@@ -53,6 +53,15 @@ func (c *Config) Validate() error {
 	if c.Model.RepetitionPenalty < 1 {
 		bad("model.repetition_penalty", "%g is below 1", c.Model.RepetitionPenalty)
 	}
+	if c.Model.MaxBatch < 1 {
+		bad("model.max_batch", "must be at least 1")
+	}
+	if c.Model.MaxQueue < 1 {
+		bad("model.max_queue", "must be at least 1")
+	}
+	if c.Model.PrefillChunk < 16 {
+		bad("model.prefill_chunk", "%d is below 16", c.Model.PrefillChunk)
+	}
 	if c.Model.TopP <= 0 || c.Model.TopP > 1 {
 		bad("model.top_p", "%g is not in (0, 1]", c.Model.TopP)
 	}

@@ -12,9 +12,11 @@
 // step of a request (the position is a runtime scalar). Sampling runs in Go on the last
 // logits.
 //
-// Requests are queued: one Generate or Logits call runs on the backend at a time, in
-// arrival order as far as Go's scheduler allows; the backend itself uses every core for
-// each step, which on small CPUs is faster than interleaving requests.
+// Concurrent generations are batched (continuous batching, scheduler.go): each admitted
+// request has its own KV cache, position, sampler and stop rules, and one decode graph
+// advances all of them (with the same weights) by a token at a time; requests join and
+// leave between steps, a newcomer's prompt is prefilled in chunks between the others'
+// steps, and requests beyond Options.MaxBatch wait in a queue that reports positions.
 //
 // Race testing: GoMLX's small-matmul kernel does pointer arithmetic that Go's checkptr
 // (enabled by -race) rejects, and its no_unsafe fallback tag does not build in compute

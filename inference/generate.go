@@ -48,14 +48,29 @@ type GenerateRequest struct {
 	StopStrings []string
 	// Decode turns generated ids into text, for StopStrings.
 	Decode func(ids []int) string
+	// OnQueue, when set, hears the request's place in the scheduler's queue (1 is next)
+	// each time it changes, and 0 when it starts; a request that starts at once never
+	// hears of the queue.
+	OnQueue func(position int)
+	// Snapshot fixes the weights and adapters the request runs with (Model.Snapshot);
+	// the zero value means those in use when Generate is called.
+	Snapshot Snapshot
 }
+
+// Snapshot is the model's weights and adapters at one moment (Model.Snapshot): a caller
+// that sets adapters and then generates takes one, so a concurrent SetAdapters between
+// the two cannot change what its request runs with.
+type Snapshot struct{ st *weightState }
+
+// Snapshot returns the weights and adapters in use now.
+func (m *Model) Snapshot() Snapshot { return Snapshot{st: m.state.Load()} }
 
 // GenerateResult is what a finished (or interrupted) generation produced.
 type GenerateResult struct {
 	IDs          []int  // generated ids only, the stopping token included
 	StopReason   string // one of the Stop* constants; "" when interrupted by an error
 	PromptTokens int
-	Prefill      time.Duration // time to the first token's logits
+	Prefill      time.Duration // time to the first token's logits, from leaving the queue
 	Decode       time.Duration // time spent in decode steps
 }
 
@@ -89,8 +104,12 @@ func (r GenerateRequest) validate(vocab int) error {
 
 // Generate continues req.PromptIDs token by token, calling onToken (if not nil) with each
 // id as soon as it is chosen; an error from onToken stops generation and is returned.
-// Cancelling ctx stops between steps and returns the partial result with ctx's error.
-// Concurrent calls queue: one generation runs on the backend at a time.
+// Cancelling ctx stops the request (between steps) and returns the partial result with
+// ctx's error. Concurrent calls are batched by the model's scheduler (scheduler.go): up
+// to Options.MaxBatch generate together, later ones wait their turn (req.OnQueue hears
+// their position), and past Options.MaxQueue waiting ones Generate fails with
+// ErrQueueFull. onToken and OnQueue run on the caller's goroutine, so a slow callback
+// delays only its own request.
 func (m *Model) Generate(ctx context.Context, req GenerateRequest, onToken func(id int) error) (*GenerateResult, error) {
 	if err := m.checkIDs(req.PromptIDs); err != nil {
 		return nil, err
@@ -102,73 +121,77 @@ func (m *Model) Generate(ctx context.Context, req GenerateRequest, onToken func(
 	if n >= m.maxCtx {
 		return nil, fmt.Errorf("prompt of %d tokens leaves no room in the context window of %d tokens", n, m.maxCtx)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("waiting for the model: %w", err)
+	}
 	room := m.maxCtx - n
 	maxNew := room
 	if req.MaxTokens > 0 {
 		maxNew = min(req.MaxTokens, room)
 	}
-	res := &GenerateResult{PromptTokens: n}
-	if err := m.acquire(ctx); err != nil {
-		return nil, err
+	st := req.Snapshot.st
+	if st == nil {
+		st = m.state.Load()
 	}
-	defer m.release()
-	st := m.state.Load()
-
-	stops := slices.Clone(req.StopIDs)
+	r := &request{
+		ctx: ctx, st: st, prompt: slices.Clone(req.PromptIDs), maxNew: maxNew, limited: maxNew == req.MaxTokens,
+		stops: slices.Clone(req.StopIDs), seen: make(map[int]bool, n+maxNew), smp: newSampler(req),
+		notify: make(chan struct{}, 1),
+	}
 	if !req.IgnoreEOS {
-		stops = append(stops, m.cfg.EOSTokenIDs...)
+		r.stops = append(r.stops, m.cfg.EOSTokenIDs...)
 	}
-	seen := make(map[int]bool, n+maxNew)
 	for _, id := range req.PromptIDs {
-		seen[id] = true
+		r.seen[id] = true
 	}
-	smp := newSampler(req)
-
-	// Prefill: prompt padded to a bucket, cache capacity a bucket holding the whole request.
-	padded := bucket(n, 16, m.maxCtx)
-	capacity := max(bucket(n+maxNew, 64, m.maxCtx), padded)
-	tok := make([]int32, padded)
-	for i, id := range req.PromptIDs {
-		tok[i] = int32(id)
-	}
-	t0 := time.Now()
-	logits, caches, err := m.prefill(st, tok, n-1, capacity)
-	if err != nil {
+	if err := m.sched.submit(r); err != nil {
 		return nil, err
 	}
-	defer func() { finalizeAll(caches) }()
-	res.Prefill = time.Since(t0)
-
-	t1 := time.Now()
-	defer func() { res.Decode = time.Since(t1) }()
+	defer r.abandoned.Store(true) // whatever ends the call, the scheduler drops the request
+	res := &GenerateResult{PromptTokens: n}
+	started := false
 	for {
-		id := smp.next(logits, seen)
-		res.IDs = append(res.IDs, id)
-		seen[id] = true
-		if onToken != nil {
-			if err := onToken(id); err != nil {
-				return res, err
+		select {
+		case <-r.notify:
+		case <-ctx.Done():
+			if !started {
+				return nil, fmt.Errorf("waiting for the model: %w", ctx.Err())
+			}
+			return res, fmt.Errorf("generation interrupted after %d tokens: %w", len(res.IDs), ctx.Err())
+		}
+		u := r.take()
+		res.Prefill, res.Decode = u.prefill, u.decode
+		if u.posNews && req.OnQueue != nil {
+			req.OnQueue(u.queuePos)
+		}
+		for i, id := range u.ids {
+			started = true
+			res.IDs = append(res.IDs, id)
+			if onToken != nil {
+				if err := onToken(id); err != nil {
+					return res, err
+				}
+			}
+			if len(req.StopStrings) > 0 && containsAny(req.Decode(res.IDs), req.StopStrings) {
+				res.StopReason = StopString
+				return res, nil
+			}
+			if u.finished && u.err == nil && i == len(u.ids)-1 {
+				res.StopReason = u.stop
+				return res, nil
+			}
+			if err := ctx.Err(); err != nil {
+				return res, fmt.Errorf("generation interrupted after %d tokens: %w", len(res.IDs), err)
 			}
 		}
-		switch {
-		case slices.Contains(stops, id):
-			res.StopReason = StopEOS
-		case len(req.StopStrings) > 0 && containsAny(req.Decode(res.IDs), req.StopStrings):
-			res.StopReason = StopString
-		case len(res.IDs) >= maxNew && maxNew == req.MaxTokens:
-			res.StopReason = StopLength
-		case len(res.IDs) >= maxNew:
-			res.StopReason = StopContext
-		}
-		if res.StopReason != "" {
-			return res, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("generation interrupted after %d tokens: %w", len(res.IDs), err)
-		}
-		logits, caches, err = m.step(st, []int32{int32(id)}, n+len(res.IDs)-1, 0, caches)
-		if err != nil {
-			return res, err
+		if u.finished {
+			if u.err == nil { // finished with no new ids: cannot happen, but never hang
+				u.err = errors.New("generation ended without a token")
+			}
+			if !started && ctx.Err() != nil {
+				return nil, fmt.Errorf("waiting for the model: %w", u.err)
+			}
+			return res, u.err
 		}
 	}
 }

@@ -3,7 +3,6 @@ package inference
 import (
 	"math"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX graphs read best with dot-import, as in its own layers.
@@ -24,6 +23,10 @@ const (
 	// modeFull runs a whole sequence from position 0 without a cache and returns every
 	// row's logits: for Logits, tests and evaluation.
 	modeFull
+	// modeDecode runs one token for each of B requests (a batch), each against its own
+	// KV cache at its own runtime position, and returns B rows of logits plus the updated
+	// caches: the scheduler's shared decode step (decode_graph.go).
+	modeDecode
 )
 
 // loraSlot says which weight (by layout index) a pair of LoRA inputs modifies.
@@ -58,6 +61,9 @@ const (
 
 // build constructs the forward graph from the inputs, in the order above.
 func (s *graphSpec) build(inputs []*Node) []*Node {
+	if s.mode == modeDecode {
+		return s.buildDecode(inputs)
+	}
 	cfg, lay := s.cfg, s.lay
 	tokens := inputs[inTokens]
 	g := tokens.Graph()
@@ -82,28 +88,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	off += len(lay.specs)
 	headIn := inputs[off : off+len(s.headRows)]
 	loraIn := inputs[off+len(s.headRows):]
-	// delta maps a weight index to its LoRA factors (A [r,in], Bᵀ [r,out], B pre-scaled).
-	delta := make(map[int][2]*Node, len(s.loras))
-	for i, slot := range s.loras {
-		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
-	}
-	linear := func(x *Node, w int) *Node {
-		y := project(x, weights[w])
-		if ab, ok := delta[w]; ok {
-			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
-			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
-		}
-		return y
-	}
-
-	// siluLinear is SiLU(linear(x, w)): fused into the product where that is exact.
-	siluLinear := func(x *Node, w int) *Node {
-		if _, ok := delta[w]; !ok && x.Shape().Dimensions[0] > 1 {
-			return projectSiLU(x, weights[w])
-		}
-		y := linear(x, w)
-		return Mul(y, Sigmoid(y))
-	}
+	linear, siluLinear := newLinears(weights, s.loras, loraIn, project, true)
 
 	T := tokens.Shape().Dimensions[0]
 	x := embedRows(lay, weights, headIn, tokens) // [T, D]
@@ -142,13 +127,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		valid = LessOrEqual(Iota(g, shapeOf(dtypes.Int32, T), 0), BroadcastToDims(last, T)) // padding rows
 	}
 	if s.mode == modeStep {
-		pos := Add(Iota(g, shapeOf(dtypes.Int32, kvh, T), 1), start)       // [kvh, T]
-		head := Iota(g, shapeOf(dtypes.Int32, kvh, T), 0)                  // [kvh, T]
-		kIdx = Reshape(Stack([]*Node{head, pos}, -1), kvh*T, 2)            // (k, c)
-		posV := Add(Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 2), start)  // [kvh, hd, T]
-		headV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 0)             //
-		dimV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 1)              //
-		vIdx = Reshape(Stack([]*Node{headV, dimV, posV}, -1), kvh*hd*T, 3) // (k, d, c)
+		kIdx, vIdx = cacheIndices(g, kvh, hd, T, start)
 	}
 	writeK := func(cache, k *Node) *Node { // k [T, kvh, hd]
 		k = Where(valid, k, ZerosLike(k))
@@ -161,18 +140,9 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		return ScatterSum(cache, vIdx, upd, true, true)
 	}
 
-	var newCaches []*Node
-	for l, li := range lay.layers {
-		h := rmsNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
-		q, k, v := linear(h, li.q), linear(h, li.k), linear(h, li.v)
-		if li.qBias >= 0 {
-			q = Add(q, Reshape(weights[li.qBias], 1, cfg.QDim()))
-			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
-			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
-		}
-		q = ropeQ.apply(Reshape(q, T, kvh*group, hd)) // scaled
-		k = ropeK.apply(Reshape(k, T, kvh, hd))
-		v = Reshape(v, T, kvh, hd)
+	norm := func(x, w *Node) *Node { return rmsNorm(x, w, cfg.RMSNormEps) }
+	newCaches := make([]*Node, 0, 2*cfg.NumLayers)
+	attend := func(l int, q, k, v *Node) *Node {
 		var kAll, vAllT *Node // [kvh, C, hd], [kvh, hd, C]
 		switch s.mode {
 		case modeStep:
@@ -190,106 +160,56 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 			kAll = TransposeAllAxes(k, 1, 0, 2)
 			vAllT = TransposeAllAxes(v, 1, 2, 0)
 		}
-		x = Add(x, linear(attn.apply(q, kAll, vAllT), li.o))
-
-		h = rmsNorm(x, weights[li.postNorm], cfg.RMSNormEps)
-		x = Add(x, linear(Mul(siluLinear(h, li.gate), linear(h, li.up)), li.down))
+		return attn.apply(q, kAll, vAllT)
 	}
-	x = rmsNorm(x, weights[lay.norm], cfg.RMSNormEps)
+	dec := &decoder{cfg: cfg, layers: bindLayers(lay, weights), norm: weights[lay.norm], linear: linear,
+		siluLinear: siluLinear, rmsNorm: norm, ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
+	x = dec.forward(x)
 	if cached {
 		x = Gather(x, Reshape(last, 1, 1)) // [1, D]
 	}
 	return append([]*Node{headLogits(lay, weights, headIn, x)}, newCaches...)
 }
 
-// rmsNorm is Llama's RMSNorm over the last axis of x [T, D] with weight w [D]. For many
-// rows, the row scales times w are formed as a [T,1]x[1,D] product (exact: one term per
-// entry), so the only [T, D] multiply has equal shapes, the go backend's fast case.
-func rmsNorm(x, w *Node, eps float64) *Node {
-	D := w.Shape().Dimensions[0]
-	if x.Shape().Dimensions[0] == 1 { // decode: nothing to gain over two small multiplies
-		ms := ReduceAndKeep(Square(x), ReduceMean, -1) // [1, 1]
-		return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), Reshape(w, 1, D))
+// newLinears returns the linear layer (x [T, in] times a weight, plus that weight's
+// unfused LoRA delta if any) and its SiLU-activated form, fused into the product where
+// that is exact and fuse allows it. loraIn holds A, Bᵀ per slot (B pre-scaled); proj
+// multiplies by a weight.
+func newLinears(weights []*Node, slots []loraSlot, loraIn []*Node, proj func(x, w *Node) *Node, fuse bool) (linear, siluLinear func(x, w *Node) *Node) {
+	delta := make(map[*Node][2]*Node, len(slots))
+	for i, slot := range slots {
+		delta[weights[slot.weight]] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
 	}
-	// Each row's sum of squares as a batched row·row product: one pass on the matmul
-	// kernel (spread over the workers) instead of a square pass and a reduction.
-	T := x.Shape().Dimensions[0]
-	ss := Reshape(DotGeneral(x, []int{1}, []int{0}, x, []int{1}, []int{0}), T, 1)
-	ms := MulScalar(ss, 1/float64(D))
-	scales := DotGeneral(Rsqrt(AddScalar(ms, eps)), []int{1}, nil, Reshape(w, 1, D), []int{0}, nil)
-	return Mul(x, scales)
-}
-
-// projectSiLU is SiLU(project(x, w)) for a many-row x. The go backend's fused dense op
-// applies SiLU in place on the product's output in one pass, where x·sigmoid(x) takes two
-// passes more and its Logistic alone was 14% of a 256-token prefill on the 135M shapes.
-// Backends without the fused op (XLA, which fuses the decomposed form itself) get the
-// decomposed graph.
-func projectSiLU(x, w *Node) *Node {
-	T, out := x.Shape().Dimensions[0], 1
-	for _, d := range w.Shape().Dimensions[:w.Rank()-1] {
-		out *= d
-	}
-	y, _ := InternalFusedOpCaller(
-		func() *Node {
-			opts := compute.DenseConfig{Activation: compute.ActivationSilu, WeightLayout: compute.DenseLayoutOutputsInput}
-			return Reshape(BackendFusedDense(x, w, nil, opts), T, out)
-		},
-		func() *Node {
-			y := project(x, w)
-			return Mul(y, Sigmoid(y))
-		}, false)
-	return y
-}
-
-// padAxis pads x with zeros at the end of axis to length n.
-func padAxis(x *Node, axis, n int) *Node {
-	cfg := make([]compute.PadAxis, x.Rank())
-	cfg[axis].End = n - x.Shape().Dimensions[axis]
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
-}
-
-// materialize keeps a broadcast as a tensor: the go backend otherwise folds a broadcast
-// into the binary op that consumes it, which then walks a broadcast index iterator in
-// every layer instead of taking its equal-shapes loop.
-func materialize(x *Node) *Node { return OptimizationBarrier(x) }
-
-// ropeTables are rotary tables broadcast to [T, heads, headDim] (scale folded in).
-type ropeTables struct{ cos, sin, rot *Node }
-
-func newRope(cos, sin *Node, heads int, scale float32) ropeTables {
-	dims := cos.Shape().Dimensions
-	T, hd := dims[0], dims[1]
-	widen := func(t *Node) *Node {
-		if scale != 1 {
-			t = MulScalar(t, scale)
+	linear = func(x, w *Node) *Node {
+		y := proj(x, w)
+		if ab, ok := delta[w]; ok {
+			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
+			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{0}, nil))
 		}
-		return materialize(BroadcastToDims(Reshape(t, T, 1, hd), T, heads, hd))
+		return y
 	}
-	// rotate_half(x) = concat(-x2, x1) as a signed permutation matrix [out, in]: a product
-	// that runs on the matmul kernel instead of four copy passes (slices, neg, concat).
-	rot := make([][]float32, hd)
-	for o := range rot {
-		rot[o] = make([]float32, hd)
-		if o < hd/2 {
-			rot[o][o+hd/2] = -1
-		} else {
-			rot[o][o-hd/2] = 1
+	siluLinear = func(x, w *Node) *Node {
+		if _, ok := delta[w]; !ok && fuse && x.Shape().Dimensions[0] > 1 {
+			return projectSiLU(x, w)
 		}
+		y := linear(x, w)
+		return Mul(y, Sigmoid(y))
 	}
-	return ropeTables{cos: widen(cos), sin: widen(sin), rot: Const(cos.Graph(), rot)}
+	return linear, siluLinear
 }
 
-// apply rotates x [T, heads, headDim] with Hugging Face's rotate-half convention:
-// x*cos + rotate_half(x)*sin, where rotate_half(x) = concat(-x2, x1).
-func (r ropeTables) apply(x *Node) *Node {
-	var rot *Node
-	if hd := x.Shape().Dimensions[2]; x.Shape().Dimensions[0] == 1 { // decode: a matmul call costs more than it saves
-		rot = Concatenate([]*Node{Neg(SliceAxis(x, 2, AxisRange(hd/2, hd))), SliceAxis(x, 2, AxisRange(0, hd/2))}, 2)
-	} else {
-		rot = DotGeneral(x, []int{2}, nil, r.rot, []int{1}, nil)
-	}
-	return Add(Mul(x, r.cos), Mul(rot, r.sin))
+// cacheIndices are the scatter indices that write T new rows at positions start.. into
+// a K cache [kvh, C, hd] (pairs (head, position)) and a transposed V cache [kvh, hd, C]
+// (triples (head, dim, position)), in the row orders writeK and writeV flatten to.
+func cacheIndices(g *Graph, kvh, hd, T int, start *Node) (kIdx, vIdx *Node) {
+	pos := Add(Iota(g, shapeOf(dtypes.Int32, kvh, T), 1), start)
+	head := Iota(g, shapeOf(dtypes.Int32, kvh, T), 0)
+	kIdx = Reshape(Stack([]*Node{head, pos}, -1), kvh*T, 2)
+	posV := Add(Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 2), start)
+	headV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 0)
+	dimV := Iota(g, shapeOf(dtypes.Int32, kvh, hd, T), 1)
+	vIdx = Reshape(Stack([]*Node{headV, dimV, posV}, -1), kvh*hd*T, 3)
+	return kIdx, vIdx
 }
 
 func shapeOf(dt dtypes.DType, dims ...int) shapes.Shape { return shapes.Make(dt, dims...) }

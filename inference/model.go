@@ -28,11 +28,22 @@ type Options struct {
 	MaxContext int
 	// Logger receives load and generation logs; nil discards them.
 	Logger *slog.Logger
+	// MaxBatch is how many generations run together, each with its own KV cache (0:
+	// DefaultMaxBatch); more wait in a queue.
+	MaxBatch int
+	// MaxQueue is how many generations may wait for a batch slot before Generate refuses
+	// more with ErrQueueFull (0: DefaultMaxQueue).
+	MaxQueue int
+	// PrefillChunk is how many prompt tokens a newcomer's prefill advances between two
+	// decode steps of the running generations (0: DefaultPrefillChunk); a prompt runs in
+	// one piece when nothing else is generating.
+	PrefillChunk int
 }
 
 // Model is a loaded checkpoint ready to generate. It is safe for concurrent use:
-// Generate and Logits calls queue for the backend one at a time, and SetAdapters swaps
-// weights atomically without waiting for them.
+// concurrent Generate calls are batched by its scheduler, Logits calls take turns with
+// the scheduler's steps on the backend, and SetAdapters swaps weights atomically without
+// waiting for them.
 type Model struct {
 	cfg     Config
 	lay     *layout
@@ -52,8 +63,11 @@ type Model struct {
 	// split is how many row blocks large linear weights are stored as (storedShape).
 	split int
 
-	// queue admits one backend execution (a whole generation) at a time.
+	// queue admits one backend execution (a scheduler step, a Logits call, a training
+	// batch) at a time.
 	queue chan struct{}
+	// sched batches the generations (continuous batching, scheduler.go).
+	sched *scheduler
 	// swapMu serialises SetAdapters so two swaps cannot interleave validation and publish.
 	swapMu sync.Mutex
 
@@ -107,6 +121,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 		queue:   make(chan struct{}, 1),
 		execs:   map[execKey]*graph.Exec{},
 	}
+	m.sched = newScheduler(m, opts.MaxBatch, opts.MaxQueue, opts.PrefillChunk)
 	start := time.Now()
 	if err := m.loadWeights(ctx, dir); err != nil {
 		return nil, err
@@ -289,7 +304,7 @@ func (m *Model) exec(mode graphMode, st *weightState) (*graph.Exec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the model graph: %w", err)
 	}
-	name := [...]string{modeStep: "step", modePrefill: "prefill", modeFull: "full"}[mode]
+	name := [...]string{modeStep: "step", modePrefill: "prefill", modeFull: "full", modeDecode: "decode"}[mode]
 	e = e.WithName("llama-" + name + st.sig).SetMaxCache(64)
 	m.execs[key] = e
 	return e, nil

@@ -214,9 +214,10 @@ func (t *LoRATrainer) exec(slots []loraSlot, withGrads bool) (*Exec, error) {
 	return e, nil
 }
 
-// trainSpec builds the batched, differentiable forward used for training. It mirrors
-// graphSpec.build in modeFull (the tests hold the two to the same logits) but runs a
-// [B, T] batch and avoids ops without gradients in GoMLX v0.28 (Rsqrt).
+// trainSpec builds the batched, differentiable forward used for training: the model's
+// one decoder stack (forward.go) on a [B, T] batch, with its own parts where the
+// inference ones have no gradient in GoMLX v0.28 (Rsqrt in RMSNorm) or assume one
+// sequence (attention); the tests hold it to the inference logits.
 type trainSpec struct {
 	cfg   Config
 	lay   *layout
@@ -238,12 +239,14 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 	B, T := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	N := B * T
 
-	delta := make(map[int][2]*Node, len(s.loras))
+	// LoRA factors by the weight they modify: A [r, in] and Scale·B [out, r], as the
+	// gradients are wanted for (the inference graphs take Bᵀ).
+	delta := make(map[*Node][2]*Node, len(s.loras))
 	for i, slot := range s.loras {
-		delta[slot.weight] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
+		delta[weights[slot.weight]] = [2]*Node{loraIn[2*i], loraIn[2*i+1]}
 	}
-	linear := func(x *Node, w int) *Node {
-		y := project(x, weights[w]) // weights may be stored split in row blocks (head.go)
+	linear := func(x, w *Node) *Node {
+		y := project(x, w) // weights may be stored split in row blocks (head.go)
 		if ab, ok := delta[w]; ok {
 			xa := DotGeneral(x, []int{1}, nil, ab[0], []int{1}, nil)
 			y = Add(y, DotGeneral(xa, []int{1}, nil, ab[1], []int{1}, nil))
@@ -268,28 +271,25 @@ func (s *trainSpec) build(inputs []*Node) []*Node {
 
 	kvh, group, hd := cfg.NumKVHeads, cfg.NumHeads/cfg.NumKVHeads, cfg.HeadDim
 	scale := float32(1 / math.Sqrt(float64(hd)))
-	for _, li := range lay.layers {
-		h := trainRMSNorm(x, weights[li.inputNorm], cfg.RMSNormEps)
-		q, k, v := linear(h, li.q), linear(h, li.k), linear(h, li.v)
-		if li.qBias >= 0 {
-			q = Add(q, Reshape(weights[li.qBias], 1, cfg.QDim()))
-			k = Add(k, Reshape(weights[li.kBias], 1, cfg.KVDim()))
-			v = Add(v, Reshape(weights[li.vBias], 1, cfg.KVDim()))
-		}
-		q = trainRope(Reshape(q, B, T, kvh*group, hd), cos, sin)
-		q = MulScalar(Reshape(q, B, T, kvh, group, hd), scale)
-		k = trainRope(Reshape(k, B, T, kvh, hd), cos, sin)
-		v = Reshape(v, B, T, kvh, hd)
-		scores := Einsum("btkgd,bckd->bkgtc", q, k) // [B, kvh, group, T, T]
-		probs := Softmax(Add(scores, bias), -1)
-		attn := Einsum("bkgtc,bckd->btkgd", probs, v) // [B, T, kvh, group, hd]
-		x = Add(x, linear(Reshape(attn, N, cfg.QDim()), li.o))
-
-		h = trainRMSNorm(x, weights[li.postNorm], cfg.RMSNormEps)
-		gate, up := linear(h, li.gate), linear(h, li.up)
-		x = Add(x, linear(Mul(Mul(gate, Sigmoid(gate)), up), li.down))
+	rope := func(x *Node) *Node { // [N, heads, hd] through [B, T, heads, hd]
+		heads := x.Shape().Dimensions[1]
+		return Reshape(trainRope(Reshape(x, B, T, heads, hd), cos, sin), N, heads, hd)
 	}
-	x = trainRMSNorm(x, weights[lay.norm], cfg.RMSNormEps)
+	dec := &decoder{
+		cfg: cfg, layers: bindLayers(lay, weights), norm: weights[lay.norm], linear: linear,
+		siluLinear: func(x, w *Node) *Node { y := linear(x, w); return Mul(y, Sigmoid(y)) },
+		rmsNorm:    func(x, w *Node) *Node { return trainRMSNorm(x, w, cfg.RMSNormEps) },
+		ropeQ:      func(x *Node) *Node { return MulScalar(rope(x), scale) },
+		ropeK:      rope,
+		attend: func(_ int, q, k, v *Node) *Node {
+			q = Reshape(q, B, T, kvh, group, hd)
+			k, v = Reshape(k, B, T, kvh, hd), Reshape(v, B, T, kvh, hd)
+			scores := Einsum("btkgd,bckd->bkgtc", q, k) // [B, kvh, group, T, T]
+			probs := Softmax(Add(scores, bias), -1)
+			return Reshape(Einsum("bkgtc,bckd->btkgd", probs, v), N, cfg.QDim()) // [B, T, kvh, group, hd]
+		},
+	}
+	x = dec.forward(x)
 	logits := headLogits(lay, weights, head, x) // [N, V]
 
 	// Negative log-likelihood of each target: logsumexp(logits) - logits[target].

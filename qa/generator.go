@@ -15,6 +15,10 @@ type GenerateInput struct {
 	// Products are the products of the passages in the prompt, so the generator can pick
 	// the domain adapters that cover them.
 	Products []string
+	// OnQueue, when set, hears the answer's place in the model's queue each time it
+	// changes (1 is next) and 0 when its generation starts; an answer that starts at once
+	// never hears of the queue.
+	OnQueue func(position int)
 }
 
 // GenerateOutput reports what a generation did.

@@ -24,6 +24,10 @@ type LLMOptions struct {
 	Seed        int64
 	// RepetitionPenalty > 1 discourages repeats; 0 or 1 turns it off.
 	RepetitionPenalty float64
+	// MaxBatch, MaxQueue and PrefillChunk configure the model's scheduler (how many
+	// answers generate together, how many may wait, the prefill chunk); 0 takes
+	// inference's defaults.
+	MaxBatch, MaxQueue, PrefillChunk int
 	// Composer, when set, chooses and merges the adapters for each answer.
 	Composer *Composer
 	Log      *slog.Logger
@@ -36,8 +40,9 @@ type LLM struct {
 	model    *inference.Model
 	opts     LLMOptions
 	composer *Composer
-	// genMu makes "pick adapters, then generate" one step, so a concurrent answer cannot
-	// swap the adapters between the two. The model runs one generation at a time anyway.
+	// genMu makes "pick adapters, then take the model's snapshot" one step, so a
+	// concurrent answer cannot swap the adapters between the two; the generation itself
+	// runs outside it, batched with the others by the model's scheduler.
 	genMu sync.Mutex
 }
 
@@ -47,7 +52,10 @@ func NewLLM(ctx context.Context, opts LLMOptions) (*LLM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
 	}
-	m, err := inference.Load(ctx, opts.Dir, inference.Options{Backend: opts.Backend, MaxContext: opts.MaxContext, Logger: opts.Log})
+	m, err := inference.Load(ctx, opts.Dir, inference.Options{
+		Backend: opts.Backend, MaxContext: opts.MaxContext, Logger: opts.Log,
+		MaxBatch: opts.MaxBatch, MaxQueue: opts.MaxQueue, PrefillChunk: opts.PrefillChunk,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
 	}
@@ -80,14 +88,16 @@ func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string
 		}
 	}
 	l.genMu.Lock()
-	defer l.genMu.Unlock()
 	var used []string
 	var comp *CompositionInfo
 	if l.composer != nil {
 		if used, comp, err = l.composer.install(p); err != nil {
+			l.genMu.Unlock()
 			return GenerateOutput{}, err
 		}
 	}
+	snap := l.model.Snapshot()
+	l.genMu.Unlock()
 	dec := l.tok.NewStreamDecoder(true)
 	var text strings.Builder
 	emit := func(s string) error {
@@ -99,7 +109,7 @@ func (l *LLM) Generate(ctx context.Context, in GenerateInput, onText func(string
 	}
 	res, err := l.model.Generate(ctx, inference.GenerateRequest{
 		PromptIDs: ids, MaxTokens: in.MaxTokens, Temperature: l.opts.Temperature, TopP: l.opts.TopP,
-		Seed: l.opts.Seed, RepetitionPenalty: l.opts.RepetitionPenalty,
+		Seed: l.opts.Seed, RepetitionPenalty: l.opts.RepetitionPenalty, Snapshot: snap, OnQueue: in.OnQueue,
 	}, func(id int) error {
 		s, err := dec.Push(id)
 		if err != nil {
