@@ -16,7 +16,10 @@ const duplicateShare = 0.7
 
 // diversify keeps the first k of ranked that are not near-duplicates of a better one,
 // with at most perDoc per document unless oneDoc (the question is about one document).
-// When the cap leaves fewer than k, the capped passages fill the list in rank order.
+// Chunks of one section of one document are one place: a chunk next to a better-ranked
+// one of its section is merged into it (one passage, in reading order), and one further
+// away is left out. When the cap leaves fewer than k, the capped passages fill the list
+// in rank order.
 func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 	words := make([]map[string]bool, len(ranked))
 	for i, h := range ranked {
@@ -26,10 +29,22 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 		}
 		words[i] = wordSet(heading + " " + h.Text)
 	}
-	var out, spill []Hit
+	out := make([]Hit, 0, k) // never grows past k: placed points into it
+	var spill []Hit
 	var kept []int
 	perDocN := map[string]int{}
+	type place struct{ doc, section string }
+	placed := map[place]*Hit{}
 	for i, h := range ranked {
+		pl := place{h.DocID, strings.Join(h.Section, SectionSep)}
+		if first, ok := placed[pl]; ok {
+			if mergeAdjacent(first, h) {
+				continue
+			}
+			if !oneDoc {
+				continue
+			}
+		}
 		dup := false
 		for _, j := range kept {
 			if jaccard(words[i], words[j]) >= duplicateShare {
@@ -47,8 +62,9 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 		}
 		perDocN[h.DocID]++
 		out = append(out, h)
+		placed[pl] = &out[len(out)-1]
 		if len(out) == k {
-			return out
+			break
 		}
 	}
 	for _, h := range spill {
@@ -58,6 +74,23 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 		out = append(out, h)
 	}
 	return out
+}
+
+// mergeAdjacent appends next's text to h when next is the chunk just before or after h's
+// chunks in the document, and says whether it did. h keeps its score and snippet.
+func mergeAdjacent(h *Hit, next Hit) bool {
+	lo, hi := h.Ordinal, h.Ordinal+h.merged
+	switch next.Ordinal {
+	case hi + 1:
+		h.Text = h.Text + "\n\n" + next.Text
+	case lo - 1:
+		h.Text = next.Text + "\n\n" + h.Text
+		h.Ordinal = next.Ordinal
+	default:
+		return false
+	}
+	h.merged++
+	return true
 }
 
 // wordSet is the set of a passage's lower-cased words of three letters or more.

@@ -61,7 +61,7 @@ func TestFiveCitationsAreFivePlaces(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	var chunks []Chunk
 	for i := range 6 {
-		chunks = append(chunks, Chunk{ID: "big#" + string(rune('a'+i)), DocID: "big", Ordinal: i,
+		chunks = append(chunks, Chunk{ID: "big#" + string(rune('a'+i)), DocID: "big", Ordinal: i, Section: []string{"Part " + string(rune('a'+i))},
 			Text: strings.Repeat("vacuum ", 3) + "part " + string(rune('a'+i))})
 	}
 	long := "Routine vacuuming reclaims storage occupied by dead tuples and updates planner statistics for every table in the database."
@@ -135,5 +135,25 @@ func TestQueryTermsDropScaffolding(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "chang share buffer fs readfil" {
 		t.Errorf("terms %q", got)
+	}
+}
+
+// TestAdjacentChunksMerge: two chunks next to each other in one section are one passage,
+// in reading order; a third chunk of that section further on is the same place again.
+func TestAdjacentChunksMerge(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	sec := []string{"Backups"}
+	put(t, s,
+		Chunk{ID: "d#1", DocID: "d", Ordinal: 1, Section: sec, Text: "Backups with pg_dump: run pg_dump nightly."},
+		Chunk{ID: "d#2", DocID: "d", Ordinal: 2, Section: sec, Text: "Keep pg_dump output off the server."},
+		Chunk{ID: "d#5", DocID: "d", Ordinal: 5, Section: sec, Text: "pg_dump can also dump one table."},
+		Chunk{ID: "e#0", DocID: "e", Text: "A note on pg_dump."},
+	)
+	hits := mustSearch(t, s, Query{Text: "pg_dump", K: 5})
+	if len(hits) != 2 || hits[0].DocID != "d" || hits[1].DocID != "e" {
+		t.Fatalf("hits %v, want one passage of d, then e", ids(hits))
+	}
+	if want := "Backups with pg_dump: run pg_dump nightly.\n\nKeep pg_dump output off the server."; hits[0].Text != want {
+		t.Errorf("merged text %q, want %q", hits[0].Text, want)
 	}
 }

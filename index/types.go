@@ -56,6 +56,8 @@ type Hit struct {
 	// weight of the rarest word. Unlike Score it is comparable across questions, which
 	// is what deciding "not in the manuals" needs (see Relevant).
 	Relevance float64
+	// merged counts the chunks after Ordinal merged into this passage (see diversify).
+	merged int
 	// Snippet is a short plain-text excerpt of the passage (about SnippetChars) with the
 	// matched words between ** marks; terminals, Slack and JSON all show it as is.
 	Snippet string
