@@ -109,15 +109,15 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	return m, nil
 }
 
-// toDoc turns a chunk into the Bleve document that indexes it; analyzer counts the
-// scored text's terms for BM25's length normalisation.
-func toDoc(c Chunk, analyzer analysis.Analyzer) map[string]any {
+// toDoc turns a chunk into the Bleve document that indexes it; terms counts the scored
+// text's terms (see termCounter).
+func toDoc(c Chunk, terms func(string) int) map[string]any {
 	section := strings.Join(c.Section, SectionSep)
 	text := c.Text + "\n" + headingText(c.Product, c.Title, section)
 	return map[string]any{
 		fText:    text,
 		fBodyLen: float64(len(c.Text)),
-		fTokens:  float64(len(analyzer.Analyze([]byte(text)))),
+		fTokens:  float64(terms(text)),
 		fDocID:   c.DocID,
 		fTitle:   c.Title,
 		fSection: section,
@@ -151,5 +151,26 @@ func fromFields(id string, f map[string]any) Chunk {
 		URL:     str(fURL),
 		Ordinal: num(fOrdinal),
 		Text:    str(fBody),
+	}
+}
+
+// termCounter counts a text's terms as the analyzer makes them (BM25's document
+// length) without its last filter, the stemmer, which changes terms but not how many
+// there are and is most of the analysis cost.
+func termCounter(a analysis.Analyzer) func(string) int {
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok || da.Tokenizer == nil || len(da.CharFilters) > 0 {
+		return func(s string) int { return len(a.Analyze([]byte(s))) }
+	}
+	filters := da.TokenFilters
+	if n := len(filters); n > 0 {
+		filters = filters[:n-1]
+	}
+	return func(s string) int {
+		ts := da.Tokenizer.Tokenize([]byte(s))
+		for _, f := range filters {
+			ts = f.Filter(ts)
+		}
+		return len(ts)
 	}
 }

@@ -108,7 +108,7 @@ func (u *Update) Put(ctx context.Context, chunks []Chunk) error {
 		return ErrClosed
 	}
 	b := u.idx.NewBatch()
-	analyzer := u.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	terms := termCounter(u.idx.Mapping().AnalyzerNamed(textAnalyzer))
 	flush := func() error {
 		if b.Size() == 0 {
 			return nil
@@ -123,7 +123,7 @@ func (u *Update) Put(ctx context.Context, chunks []Chunk) error {
 		if c.ID == "" || c.DocID == "" {
 			return fmt.Errorf("index chunk %d of %d: empty ID or DocID", i+1, len(chunks))
 		}
-		if err := b.Index(c.ID, toDoc(c, analyzer)); err != nil {
+		if err := b.Index(c.ID, toDoc(c, terms)); err != nil {
 			return fmt.Errorf("index chunk %s: %w", c.ID, err)
 		}
 		if b.Size() >= batchSize {
