@@ -36,7 +36,11 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	defer s.release(g)
 
-	terms := queryTerms(text, g.idx.Mapping().AnalyzerNamed(textAnalyzer))
+	analyzer := g.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	if analyzer == nil {
+		return nil, errOldFormat(s.dir)
+	}
+	terms := queryTerms(text, analyzer)
 	if len(terms) == 0 {
 		return nil, nil
 	}
@@ -202,4 +206,10 @@ func cutQuery(s string) string {
 		i--
 	}
 	return s[:i] + "…"
+}
+
+// errOldFormat says the index was written by a manualbot before the one scored field
+// (issue 10's ranking): its passages cannot be ranked, nor new ones added to it.
+func errOldFormat(dir string) error {
+	return fmt.Errorf("the index in %s was built by an older manualbot: remove that folder and run `manualbot ingest` again", dir)
 }

@@ -92,6 +92,11 @@ func (s *Store) begin(ctx context.Context, lock *os.File) (*Update, error) {
 		_ = os.RemoveAll(gdir)
 		return nil, fmt.Errorf("begin index update: open %s: %w", name, err)
 	}
+	if idx.Mapping().AnalyzerNamed(textAnalyzer) == nil {
+		_ = idx.Close()
+		_ = os.RemoveAll(gdir)
+		return nil, errOldFormat(s.dir)
+	}
 	s.log.Debug("index update begun", "generation", name, "from", live)
 	return &Update{store: s, name: name, dir: gdir, lock: lock, idx: idx}, nil
 }
