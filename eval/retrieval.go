@@ -181,6 +181,5 @@ func WriteRetrievalJSON(w io.Writer, rep *RetrievalReport, withRecords bool) err
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	return enc.Encode(&out)
 }
