@@ -14,8 +14,8 @@ import (
 // project's question set: manualbot must do at least as well as the plain BM25 baseline
 // on every figure and refuse at least 90% of the questions no manual answers.
 func TestRetrievalEvalRealManuals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("ingests 16,000 chunks of real manuals")
+	if testing.Short() || raceEnabled {
+		t.Skip("ingests 16,000 chunks of real manuals (not under -short or the race detector)")
 	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	node, _ := filepath.Glob("/usr/share/doc/nodejs/api/*.md.gz")
