@@ -129,7 +129,7 @@ func (a *App) pipeline(ctx context.Context) (*qa.Pipeline, func(), error) {
 	}
 	c := a.Config
 	p := &qa.Pipeline{
-		Retriever:    qa.IndexRetriever{Store: store, Fuzziness: c.Retrieval.Fuzziness},
+		Retriever:    qa.IndexRetriever{Store: store, Fuzziness: c.Retrieval.Fuzziness, MinRelevance: c.Retrieval.MinRelevance},
 		Products:     storeProducts(store),
 		K:            c.Retrieval.K,
 		MinScore:     c.Retrieval.MinScore,

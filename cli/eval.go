@@ -79,7 +79,7 @@ func newEvalCmd(app *App) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.questions, "questions", "", "questions file (JSONL), required")
+	f.StringVar(&fl.questions, "questions", "", "questions file (JSONL)")
 	f.StringVar(&fl.methods, "methods", "", "comma-separated methods (default: retrieval without a model, all model methods with one)")
 	f.BoolVar(&fl.openBook, "open-book", false, "answer with retrieved passages in the prompt")
 	f.BoolVar(&fl.closedBook, "closed-book", false, "answer from the model alone (the default for model methods)")
@@ -104,7 +104,7 @@ func newEvalCmd(app *App) *cobra.Command {
 	f.BoolVar(&fl.model.unfused, "unfused", false, "apply adapters as low-rank factors instead of adding them into the weights")
 	app.BindFlag("retrieval.k", f.Lookup("k"))
 	app.BindFlag("model.path", f.Lookup("model"))
-	_ = cmd.MarkFlagRequired("questions")
+	withRetrievalEval(cmd, app, &fl.questions)
 	return cmd
 }
 
@@ -210,7 +210,8 @@ func buildEvalMethods(ctx context.Context, app *App, mf evalModelFlags, names []
 	case err != nil:
 		return nil, nil, err
 	default:
-		r = qa.IndexRetriever{Store: store, Fuzziness: app.Config.Retrieval.Fuzziness}
+		// Recall@k here scores ranking; refusals are scored by eval --retrieval.
+		r = qa.IndexRetriever{Store: store, Fuzziness: app.Config.Retrieval.Fuzziness, MinRelevance: -1}
 		closeAll = func() { store.Close() }
 	}
 	var model []eval.Method

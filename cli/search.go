@@ -26,10 +26,13 @@ type searchHitJSON struct {
 	Page    int     `json:"page"`
 	ChunkID string  `json:"chunk_id"`
 	Score   float64 `json:"score"`
-	Snippet string  `json:"snippet"`
-	Product string  `json:"product"`
-	Version string  `json:"version"`
-	URL     string  `json:"url"`
+	// Relevance is the share of the query's informative words the passage holds (0..1),
+	// which decides "not in the manuals" for ask and the bot.
+	Relevance float64 `json:"relevance"`
+	Snippet   string  `json:"snippet"`
+	Product   string  `json:"product"`
+	Version   string  `json:"version"`
+	URL       string  `json:"url"`
 }
 
 func newSearchCmd(app *App) *cobra.Command {
@@ -131,7 +134,7 @@ func writeSearchJSON(w io.Writer, query string, hits []index.Hit) error {
 	for _, h := range hits {
 		out.Hits = append(out.Hits, searchHitJSON{
 			Doc: h.DocID, Title: h.Title, Section: strings.Join(h.Section, index.SectionSep),
-			Page: h.Page, ChunkID: h.ID, Score: h.Score, Snippet: h.Snippet,
+			Page: h.Page, ChunkID: h.ID, Score: h.Score, Relevance: h.Relevance, Snippet: h.Snippet,
 			Product: h.Product, Version: h.Version, URL: h.URL,
 		})
 	}

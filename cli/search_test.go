@@ -113,7 +113,7 @@ func TestSearchCommandJSON(t *testing.T) {
 	}
 	h := got.Hits[0]
 	want := searchHitJSON{Doc: "router", Title: "Router guide", Section: "Installation > Linux", Page: 3, ChunkID: "r#0",
-		Score: h.Score, Snippet: h.Snippet, Product: "router", Version: "2.0", URL: "https://docs.example/router"}
+		Score: h.Score, Relevance: h.Relevance, Snippet: h.Snippet, Product: "router", Version: "2.0", URL: "https://docs.example/router"}
 	if h != want || h.Score <= 0 || !strings.Contains(h.Snippet, "**") {
 		t.Errorf("first hit = %+v", h)
 	}

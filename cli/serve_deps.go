@@ -30,7 +30,7 @@ func (a *App) servePipeline(ctx context.Context) (ServeDeps, error) {
 		return ServeDeps{}, fmt.Errorf("open index: %w", err)
 	}
 	p := &qa.Pipeline{
-		Retriever: qa.IndexRetriever{Store: store, Fuzziness: c.Retrieval.Fuzziness},
+		Retriever: qa.IndexRetriever{Store: store, Fuzziness: c.Retrieval.Fuzziness, MinRelevance: c.Retrieval.MinRelevance},
 		Products:  storeProducts(store), K: c.Retrieval.K, MinScore: c.Retrieval.MinScore,
 		MaxTokens: c.Model.MaxTokens, SystemPrompt: c.Model.SystemPrompt, Log: a.Log,
 	}

@@ -19,9 +19,10 @@ func defaults() map[string]any {
 		"ingest.chunk_overlap":  150,
 		"ingest.max_file_bytes": int64(64 << 20),
 
-		"retrieval.k":         5,
-		"retrieval.fuzziness": 1,
-		"retrieval.min_score": 0.0,
+		"retrieval.k":             5,
+		"retrieval.fuzziness":     1,
+		"retrieval.min_score":     0.0,
+		"retrieval.min_relevance": 0.0,
 
 		"model.path":               "",
 		"model.backend":            "go",

@@ -49,3 +49,29 @@ func (s *Store) Chunks(ctx context.Context, docID, product string) ([]Chunk, err
 		}
 	}
 }
+
+// AllChunks returns every chunk in the index in document order, for evaluations that
+// need the whole collection (the plain BM25 baseline of `eval --retrieval --baseline`).
+func (s *Store) AllChunks(ctx context.Context) ([]Chunk, error) {
+	g, err := s.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(g)
+	var out []Chunk
+	for from := 0; ; from += chunksPage {
+		req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), chunksPage, from, false)
+		req.Fields = storedFields()
+		req.SortBy([]string{fDocID, fOrdinal})
+		res, err := g.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("index chunks: %w", err)
+		}
+		for _, h := range res.Hits {
+			out = append(out, fromFields(h.ID, h.Fields))
+		}
+		if len(res.Hits) < chunksPage {
+			return out, nil
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -24,20 +25,19 @@ const (
 	fURL     = "url"
 	fOrdinal = "ordinal"
 	fBody    = "body"
+	// fText is the one scored field: the body, then the heading (title and section path
+	// with dotted and camelCase names also split into words). Body offsets are the same
+	// in both, so its term locations cut snippets too; locations at or after fBodyLen
+	// are heading matches, which the ranking weights (see rank.go).
+	fText    = "text"
+	fBodyLen = "body_len"
+	fTokens  = "tokens"
 )
 
 // storedFields are loaded for every hit to rebuild its Chunk.
 func storedFields() []string {
 	return []string{fDocID, fTitle, fSection, fPage, fProduct, fVersion, fSource, fURL, fOrdinal, fBody}
 }
-
-// Query-time boosts: a word in a title or section heading says more about a passage
-// than the same word in its body.
-const (
-	boostTitle   = 1.6
-	boostSection = 1.3
-	boostBody    = 1.0
-)
 
 // newMapping is the static mapping: keyword fields for ids and filters, English-analysed
 // text for what people search, BM25 scoring (Bleve's default is TF-IDF).
@@ -75,14 +75,28 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fVersion, kw(true))
 	doc.AddFieldMappingsAt(fSource, kw(false))
 	doc.AddFieldMappingsAt(fURL, kw(false))
-	doc.AddFieldMappingsAt(fTitle, text(true, true))
-	doc.AddFieldMappingsAt(fSection, text(true, true))
-	// Term vectors on the body give hit locations, which the snippets are cut around.
-	doc.AddFieldMappingsAt(fBody, text(true, true))
+	stored := func() *mapping.FieldMapping {
+		f := text(true, false)
+		f.Index = false
+		return f
+	}
+	doc.AddFieldMappingsAt(fTitle, stored())
+	doc.AddFieldMappingsAt(fSection, stored())
+	doc.AddFieldMappingsAt(fBody, stored())
+	// Term vectors give positions (proximity), offsets (snippets) and whether a match is
+	// in the heading.
+	scored := text(false, true)
+	scored.Analyzer = textAnalyzer
+	doc.AddFieldMappingsAt(fText, scored)
 	doc.AddFieldMappingsAt(fPage, num())
 	doc.AddFieldMappingsAt(fOrdinal, num())
+	doc.AddFieldMappingsAt(fBodyLen, num())
+	doc.AddFieldMappingsAt(fTokens, num())
 
 	m := bleve.NewIndexMapping()
+	if err := addTextAnalyzer(m); err != nil {
+		return nil, err
+	}
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = en.AnalyzerName
 	m.ScoringModel = bleveidx.BM25Scoring
@@ -95,12 +109,18 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	return m, nil
 }
 
-// toDoc turns a chunk into the Bleve document that indexes it.
-func toDoc(c Chunk) map[string]any {
+// toDoc turns a chunk into the Bleve document that indexes it; terms counts the scored
+// text's terms (see termCounter).
+func toDoc(c Chunk, terms func(string) int) map[string]any {
+	section := strings.Join(c.Section, SectionSep)
+	text := c.Text + "\n" + headingText(c.Product, c.Title, section)
 	return map[string]any{
+		fText:    text,
+		fBodyLen: float64(len(c.Text)),
+		fTokens:  float64(terms(text)),
 		fDocID:   c.DocID,
 		fTitle:   c.Title,
-		fSection: strings.Join(c.Section, SectionSep),
+		fSection: section,
 		fPage:    float64(c.Page),
 		fProduct: c.Product,
 		fVersion: c.Version,
@@ -131,5 +151,26 @@ func fromFields(id string, f map[string]any) Chunk {
 		URL:     str(fURL),
 		Ordinal: num(fOrdinal),
 		Text:    str(fBody),
+	}
+}
+
+// termCounter counts a text's terms as the analyzer makes them (BM25's document
+// length) without its last filter, the stemmer, which changes terms but not how many
+// there are and is most of the analysis cost.
+func termCounter(a analysis.Analyzer) func(string) int {
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok || da.Tokenizer == nil || len(da.CharFilters) > 0 {
+		return func(s string) int { return len(a.Analyze([]byte(s))) }
+	}
+	filters := da.TokenFilters
+	if n := len(filters); n > 0 {
+		filters = filters[:n-1]
+	}
+	return func(s string) int {
+		ts := da.Tokenizer.Tokenize([]byte(s))
+		for _, f := range filters {
+			ts = f.Filter(ts)
+		}
+		return len(ts)
 	}
 }

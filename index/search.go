@@ -4,46 +4,20 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 )
 
-// Search returns the K passages best matching q.Text (BM25 over body, title and
-// section), best first, filtered by q's product, version and document when set.
+// Search returns the K passages best matching q.Text, best first, filtered by q's
+// product, version and document when set (see rank.go for the ranking, diversify.go for
+// what keeps five results five places). A question with nothing to search for after
+// analysis (only stop words, or punctuation) has no hits; one with no text at all is
+// ErrEmptyQuery.
 func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
-	g, err := s.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer s.release(g)
-	req, err := searchRequest(q, g.idx.Mapping().AnalyzerNamed(en.AnalyzerName))
-	if err != nil {
-		return nil, err
-	}
-	res, err := g.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", q.Text, err)
-	}
-	hits := make([]Hit, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		c := fromFields(h.ID, h.Fields)
-		hits = append(hits, Hit{
-			Chunk:   c,
-			Score:   h.Score,
-			Snippet: snippet(c.Text, h.Locations[fBody], SnippetChars),
-		})
-	}
-	return hits, nil
-}
-
-// searchRequest builds the Bleve request for q: a disjunction of analysed match queries
-// (the body's typo-tolerant when asked, see bodyQuery), filters that do not score, the
-// stored fields that rebuild a Chunk, and the body's hit locations for snippets.
-func searchRequest(q Query, body analysis.Analyzer) (*bleve.SearchRequest, error) {
 	text := strings.TrimSpace(q.Text)
 	if text == "" {
 		return nil, ErrEmptyQuery
@@ -56,25 +30,103 @@ func searchRequest(q Query, body analysis.Analyzer) (*bleve.SearchRequest, error
 		k = DefaultK
 	}
 	k = min(k, MaxK)
+	g, err := s.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(g)
 
-	match := query.NewDisjunctionQuery(nil)
-	for _, f := range []struct {
-		name  string
-		boost float64
-	}{{fBody, boostBody}, {fTitle, boostTitle}, {fSection, boostSection}} {
-		// Typos are matched in the body only: fuzzy expansion is most of a query's cost
-		// (half the p50 over 20k chunks), and titles and headings repeat body words.
-		if q.Fuzziness > 0 && f.name == fBody {
-			match.AddQuery(bodyQuery(text, q.Fuzziness, body))
+	analyzer := g.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	if analyzer == nil {
+		return nil, errOldFormat(s.dir)
+	}
+	terms := queryTerms(text, analyzer)
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	var st termStats
+	names := make([]string, len(terms))
+	for i, t := range terms {
+		names[i] = t.text
+	}
+	if err := collectStats(ctx, g, names, &st); err != nil {
+		return nil, err
+	}
+	var exact, missing []queryTerm
+	for _, t := range terms {
+		if st.df[t.text] > 0 {
+			exact = append(exact, t)
+		} else {
+			missing = append(missing, t)
+		}
+	}
+	root := candidateQuery(exact, missing, q.Fuzziness)
+	if root == nil {
+		return nil, nil
+	}
+	req := bleve.NewSearchRequestOptions(filtered(root, q), max(candidates, 3*k), 0, false)
+	req.Fields = []string{fDocID, fBodyLen, fTokens}
+	req.IncludeLocations = true
+	res, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
+	cands := make([]*candidate, 0, len(res.Hits))
+	var fuzzyTerms []string
+	for _, h := range res.Hits {
+		c := &candidate{id: h.ID, locs: h.Locations[fText]}
+		c.docID, _ = h.Fields[fDocID].(string)
+		bl, _ := h.Fields[fBodyLen].(float64)
+		tk, _ := h.Fields[fTokens].(float64)
+		c.bodyLen, c.tokens = int(bl), int(tk)
+		for term := range c.locs {
+			if _, ok := st.df[term]; !ok {
+				fuzzyTerms = append(fuzzyTerms, term)
+			}
+		}
+		cands = append(cands, c)
+	}
+	if len(fuzzyTerms) > 0 {
+		if err := collectStats(ctx, g, fuzzyTerms, &st); err != nil {
+			return nil, err
+		}
+	}
+	rescore(cands, exact, missing, st)
+	return s.hits(ctx, g, cands, k, q.DocID != "")
+}
+
+// candidateQuery is a disjunction of the exact terms and, for terms the index lacks,
+// fuzzy neighbours (edits scaled to the term's length as Elasticsearch's AUTO does,
+// capped at maxEdits). Nil when there is nothing to look for.
+func candidateQuery(exact, missing []queryTerm, maxEdits int) query.Query {
+	var qs []query.Query
+	for _, t := range exact {
+		tq := query.NewTermQuery(t.text)
+		tq.SetField(fText)
+		qs = append(qs, tq)
+	}
+	for _, t := range missing {
+		if maxEdits == 0 || utf8.RuneCountInString(t.text) < 4 {
 			continue
 		}
-		mq := query.NewMatchQuery(text)
-		mq.SetField(f.name)
-		mq.SetBoost(f.boost)
-		match.AddQuery(mq)
+		if edits := min(maxEdits, searcher.GetAutoFuzziness(t.text)); edits > 0 {
+			fq := query.NewFuzzyQuery(t.text)
+			fq.SetFuzziness(edits)
+			fq.SetField(fText)
+			fq.SetBoost(fuzzyWeight)
+			qs = append(qs, fq)
+		}
 	}
+	if len(qs) == 0 {
+		return nil
+	}
+	dq := query.NewDisjunctionQuery(qs)
+	dq.SetMin(1)
+	return dq
+}
 
-	var root query.Query = match
+// filtered adds q's product, version and document filters, which do not score.
+func filtered(match query.Query, q Query) query.Query {
 	var filters []query.Query
 	for _, f := range []struct{ field, value string }{
 		{fProduct, q.Product}, {fVersion, q.Version}, {fDocID, q.DocID},
@@ -86,48 +138,78 @@ func searchRequest(q Query, body analysis.Analyzer) (*bleve.SearchRequest, error
 		tq.SetField(f.field)
 		filters = append(filters, tq)
 	}
-	if len(filters) > 0 {
-		bq := query.NewBooleanQuery([]query.Query{match}, nil, nil)
-		bq.AddFilter(query.NewConjunctionQuery(filters))
-		root = bq
+	if len(filters) == 0 {
+		return match
 	}
-
-	req := bleve.NewSearchRequestOptions(root, k, 0, false)
-	req.Fields = storedFields()
-	req.IncludeLocations = true
-	return req, nil
+	bq := query.NewBooleanQuery([]query.Query{match}, nil, nil)
+	bq.AddFilter(query.NewConjunctionQuery(filters))
+	return bq
 }
 
-// bodyQuery is the body's match query with typo tolerance scaled to each analysed term's
-// length, as Elasticsearch's AUTO fuzziness does, capped at maxEdits: terms of up to 2
-// bytes match exactly, up to 5 within one edit, longer ones within two. One edit on a
-// one- or two-letter term matches most short words in a manual, which is both noise in
-// the results and most of a fuzzy query's cost. Otherwise it is what a MatchQuery with
-// fuzziness builds: one query per term, any of which may match.
-func bodyQuery(text string, maxEdits int, analyzer analysis.Analyzer) query.Query {
-	var terms []query.Query
-	for _, tok := range analyzer.Analyze([]byte(text)) {
-		term := string(tok.Term)
-		var tq query.Query
-		if edits := min(maxEdits, searcher.GetAutoFuzziness(term)); edits > 0 {
-			fq := query.NewFuzzyQuery(term)
-			fq.SetFuzziness(edits)
-			fq.SetField(fBody)
-			fq.SetBoost(boostBody)
-			tq = fq
-		} else {
-			t := query.NewTermQuery(term)
-			t.SetField(fBody)
-			t.SetBoost(boostBody)
-			tq = t
+// hits loads the stored fields of the best candidates and keeps k of them, at most two
+// per document unless oneDoc, with near-duplicate passages left out.
+func (s *Store) hits(ctx context.Context, g *generation, cands []*candidate, k int, oneDoc bool) ([]Hit, error) {
+	pool := cands[:min(len(cands), max(3*k, 30))]
+	if len(pool) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(pool))
+	for i, c := range pool {
+		ids[i] = c.id
+	}
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = storedFields()
+	res, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: load passages: %w", err)
+	}
+	chunks := make(map[string]Chunk, len(res.Hits))
+	for _, h := range res.Hits {
+		chunks[h.ID] = fromFields(h.ID, h.Fields)
+	}
+	ranked := make([]Hit, 0, len(pool))
+	for _, c := range pool {
+		ch, ok := chunks[c.id]
+		if !ok {
+			continue
 		}
-		terms = append(terms, tq)
+		ranked = append(ranked, Hit{
+			Chunk:     ch,
+			Score:     c.score,
+			Relevance: c.coverage,
+			Snippet:   snippet(ch.Text, bodyLocations(c.locs, len(ch.Text)), SnippetChars),
+		})
 	}
-	if len(terms) == 0 {
-		return query.NewMatchNoneQuery()
+	return diversify(ranked, k, oneDoc), nil
+}
+
+// bodyLocations keeps the term locations that fall in the body (before the heading).
+func bodyLocations(locs search.TermLocationMap, bodyLen int) search.TermLocationMap {
+	out := make(search.TermLocationMap, len(locs))
+	for term, ls := range locs {
+		for _, l := range ls {
+			if int(l.End) <= bodyLen {
+				out[term] = append(out[term], l)
+			}
+		}
 	}
-	dq := query.NewDisjunctionQuery(terms)
-	dq.SetMin(1)
-	dq.SetBoost(boostBody)
-	return dq
+	return out
+}
+
+// cutQuery shortens a question for an error message.
+func cutQuery(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	i := 80
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// errOldFormat says the index was written by a manualbot before the one scored field
+// (issue 10's ranking): its passages cannot be ranked, nor new ones added to it.
+func errOldFormat(dir string) error {
+	return fmt.Errorf("the index in %s was built by an older manualbot: remove that folder and run `manualbot ingest` again", dir)
 }

@@ -167,7 +167,7 @@ func TestBM25IsOn(t *testing.T) {
 	}
 	defer s.release(g)
 	q := query.NewMatchQuery("firmware")
-	q.SetField(fBody)
+	q.SetField(fText)
 	req := bleve.NewSearchRequest(q)
 	req.Explain = true
 	res, err := g.idx.Search(req)
@@ -214,12 +214,22 @@ func TestConcurrentSearch(t *testing.T) {
 }
 
 // TestExactBeatsFuzzy: typo tolerance must not let a neighbour word outrank the word
-// itself (Bleve scales fuzzy matches down by edit distance).
+// itself: a word the index holds is matched exactly and never expanded, and only a word
+// it lacks finds neighbours, scored below any exact match of the question's other words.
 func TestExactBeatsFuzzy(t *testing.T) {
 	s := openTest(t, t.TempDir())
-	put(t, s, Chunk{ID: "fuzzy", DocID: "a", Text: "cable the system"}, Chunk{ID: "exact", DocID: "b", Text: "table the system"})
-	hits := mustSearch(t, s, Query{Text: "table", Fuzziness: 1})
-	if got := ids(hits); !reflect.DeepEqual(got, []string{"exact", "fuzzy"}) || hits[0].Score <= hits[1].Score {
-		t.Errorf("ranking %v (scores %v, %v), want exact strictly first", got, hits[0].Score, hits[len(hits)-1].Score)
+	put(t, s, Chunk{ID: "fuzzy", DocID: "a", Text: "cable the system"}, Chunk{ID: "exact", DocID: "b", Text: "table the system"},
+		Chunk{ID: "other", DocID: "c", Text: "the system log"})
+	if got := ids(mustSearch(t, s, Query{Text: "table", Fuzziness: 1})); !reflect.DeepEqual(got, []string{"exact"}) {
+		t.Errorf("table: ranking %v, want [exact]: the typed word exists, so no neighbour", got)
+	}
+	// "tablr" is in no passage: its neighbour "table" (one edit) is found.
+	if got := ids(mustSearch(t, s, Query{Text: "tablr", Fuzziness: 1})); !reflect.DeepEqual(got, []string{"exact"}) {
+		t.Errorf("tablr: ranking %v, want [exact]", got)
+	}
+	// A typed word that matches beats a neighbour of a typo: "log" is exact in "other".
+	hits := mustSearch(t, s, Query{Text: "tablr log", Fuzziness: 1})
+	if got := ids(hits); len(got) < 2 || got[0] != "other" {
+		t.Errorf("tablr log: ranking %v, want other first", got)
 	}
 }

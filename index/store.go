@@ -39,6 +39,12 @@ type generation struct {
 	idx     bleve.Index
 	readers *os.File // shared flock that keeps garbage collection away
 	refs    int      // guarded by Store.mu
+
+	// lengths are the BM25 length statistics, read once on first search (see rank.go);
+	// a generation never changes once committed.
+	lengthsOnce sync.Once
+	lengths     lengthStats
+	lengthsErr  error
 }
 
 // Option adjusts how a Store is opened.

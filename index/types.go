@@ -50,6 +50,14 @@ type Query struct {
 type Hit struct {
 	Chunk
 	Score float64
+	// Relevance is the IDF-weighted share of the question's informative terms (after
+	// stop words and question scaffolding) that the passage holds, 0..1: a typo matched
+	// through a neighbour counts half, a word the index lacks counts as missing with the
+	// weight of the rarest word. Unlike Score it is comparable across questions, which
+	// is what deciding "not in the manuals" needs (see Relevant).
+	Relevance float64
+	// merged counts the chunks after Ordinal merged into this passage (see diversify).
+	merged int
 	// Snippet is a short plain-text excerpt of the passage (about SnippetChars) with the
 	// matched words between ** marks; terminals, Slack and JSON all show it as is.
 	Snippet string

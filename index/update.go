@@ -92,6 +92,11 @@ func (s *Store) begin(ctx context.Context, lock *os.File) (*Update, error) {
 		_ = os.RemoveAll(gdir)
 		return nil, fmt.Errorf("begin index update: open %s: %w", name, err)
 	}
+	if idx.Mapping().AnalyzerNamed(textAnalyzer) == nil {
+		_ = idx.Close()
+		_ = os.RemoveAll(gdir)
+		return nil, errOldFormat(s.dir)
+	}
 	s.log.Debug("index update begun", "generation", name, "from", live)
 	return &Update{store: s, name: name, dir: gdir, lock: lock, idx: idx}, nil
 }
@@ -108,6 +113,7 @@ func (u *Update) Put(ctx context.Context, chunks []Chunk) error {
 		return ErrClosed
 	}
 	b := u.idx.NewBatch()
+	terms := termCounter(u.idx.Mapping().AnalyzerNamed(textAnalyzer))
 	flush := func() error {
 		if b.Size() == 0 {
 			return nil
@@ -122,7 +128,7 @@ func (u *Update) Put(ctx context.Context, chunks []Chunk) error {
 		if c.ID == "" || c.DocID == "" {
 			return fmt.Errorf("index chunk %d of %d: empty ID or DocID", i+1, len(chunks))
 		}
-		if err := b.Index(c.ID, toDoc(c)); err != nil {
+		if err := b.Index(c.ID, toDoc(c, terms)); err != nil {
 			return fmt.Errorf("index chunk %s: %w", c.ID, err)
 		}
 		if b.Size() >= batchSize {

@@ -30,7 +30,7 @@ func readHTML(src, name string) (*Document, error) {
 	doc := p.doc
 	switch {
 	case normalizeSpace(p.title.String()) != "":
-		doc.Title = normalizeSpace(p.title.String())
+		doc.Title = pageTitle(normalizeSpace(p.title.String()), p.firstH1)
 	case p.firstH1 != "":
 		doc.Title = p.firstH1
 	default:

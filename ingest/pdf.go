@@ -43,7 +43,14 @@ func readPDF(ctx context.Context, data []byte, name string) (*Document, error) {
 		pages[i] = page{number: i + 1, text: t}
 	}
 	stripRunningHeaders(pages)
-	doc := parsePlain(pages, true)
+	// The outline names the sections as the authors did (gnuplot's PDF has no numbered
+	// headings at all); without one, the plain-text heuristics find them.
+	var doc *Document
+	if outline := pdfOutline(ctx, data); len(outline) >= minOutline {
+		doc = parseOutlined(pages, outline)
+	} else {
+		doc = parsePlain(pages, true)
+	}
 	if len(doc.Sections) == 0 {
 		return nil, skipf("PDF has no text layer (scanned images?)")
 	}
@@ -55,6 +62,10 @@ func readPDF(ctx context.Context, data []byte, name string) (*Document, error) {
 	}
 	return doc, nil
 }
+
+// minOutline is the fewest bookmarks worth taking as the sections: one or two are a
+// cover and a title page.
+const minOutline = 3
 
 // runPoppler runs one poppler tool on data (as stdin) and turns its failures into skip
 // reasons: a missing tool, a password, a damaged file.

@@ -49,7 +49,11 @@ func parsePlain(pages []page, squash bool) *Document {
 	man, manTitle := false, false
 	flush := func() {
 		if len(para) > 0 {
-			doc.addBlock(strings.Join(para, "\n"), paraPage)
+			text := strings.Join(para, "\n")
+			if squash { // PDF: justified text hyphenates at line ends
+				text = joinHyphenated(para)
+			}
+			doc.addBlock(text, paraPage)
 			para = para[:0]
 		}
 	}

@@ -11,14 +11,20 @@ import (
 type IndexRetriever struct {
 	Store     *index.Store
 	Fuzziness int
+	// MinRelevance is the "not in the manuals" rule (index.Relevant): passages below it
+	// are dropped, and with none left the pipeline refuses and cites nothing. 0 means
+	// index.DefaultMinRelevance; a negative value turns the rule off.
+	MinRelevance float64
 }
 
-// Retrieve runs a BM25 search, filtered to product when one is given.
+// Retrieve runs a BM25 search, filtered to product when one is given, and keeps the
+// passages relevant enough to answer from.
 func (r IndexRetriever) Retrieve(ctx context.Context, query, product string, k int) ([]Passage, error) {
 	hits, err := r.Store.Search(ctx, index.Query{Text: query, K: k, Product: product, Fuzziness: r.Fuzziness})
 	if err != nil {
 		return nil, err
 	}
+	hits = index.Relevant(hits, r.MinRelevanceOrDefault())
 	out := make([]Passage, 0, len(hits))
 	for _, h := range hits {
 		out = append(out, Passage{
@@ -27,4 +33,12 @@ func (r IndexRetriever) Retrieve(ctx context.Context, query, product string, k i
 		})
 	}
 	return out, nil
+}
+
+// MinRelevanceOrDefault is the relevance threshold Retrieve applies.
+func (r IndexRetriever) MinRelevanceOrDefault() float64 {
+	if r.MinRelevance == 0 {
+		return index.DefaultMinRelevance
+	}
+	return r.MinRelevance
 }

@@ -1,0 +1,129 @@
+package index
+
+import (
+	"strings"
+	"unicode"
+)
+
+// perDoc is how many passages of one document a result list may hold: five citations
+// should be five places, not one page five times.
+const perDoc = 2
+
+// duplicateShare is the word-set overlap (Jaccard, over the passage and its own heading)
+// above which two passages say the same thing: the same manual ingested as PDF and as
+// HTML, or an overlap between chunks.
+const duplicateShare = 0.7
+
+// diversify keeps the first k of ranked that are not near-duplicates of a better one,
+// with at most perDoc per document unless oneDoc (the question is about one document).
+// Chunks of one section of one document are one place: a chunk next to a better-ranked
+// one of its section is merged into it (one passage, in reading order), and one further
+// away is left out. When the cap leaves fewer than k, the capped passages fill the list
+// in rank order.
+func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
+	words := make([]map[string]bool, len(ranked))
+	for i, h := range ranked {
+		heading := ""
+		if n := len(h.Section); n > 0 {
+			heading = h.Section[n-1]
+		}
+		words[i] = wordSet(heading + " " + h.Text)
+	}
+	out := make([]Hit, 0, k) // never grows past k: placed points into it
+	var spill []Hit
+	var kept []int
+	perDocN := map[string]int{}
+	type place struct{ doc, section string }
+	placed := map[place]*Hit{}
+	for i, h := range ranked {
+		pl := place{h.DocID, strings.Join(h.Section, SectionSep)}
+		if first, ok := placed[pl]; ok {
+			if mergeAdjacent(first, h) {
+				continue
+			}
+			if !oneDoc {
+				continue
+			}
+		}
+		dup := false
+		for _, j := range kept {
+			if jaccard(words[i], words[j]) >= duplicateShare {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		kept = append(kept, i)
+		if !oneDoc && perDocN[h.DocID] >= perDoc {
+			spill = append(spill, h)
+			continue
+		}
+		perDocN[h.DocID]++
+		out = append(out, h)
+		placed[pl] = &out[len(out)-1]
+		if len(out) == k {
+			break
+		}
+	}
+	for _, h := range spill {
+		if len(out) == k {
+			break
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// mergeAdjacent appends next's text to h when next is the chunk just before or after h's
+// chunks in the document, and says whether it did. h keeps its score and snippet.
+func mergeAdjacent(h *Hit, next Hit) bool {
+	lo, hi := h.Ordinal, h.Ordinal+h.merged
+	switch next.Ordinal {
+	case hi + 1:
+		h.Text = h.Text + "\n\n" + next.Text
+	case lo - 1:
+		h.Text = next.Text + "\n\n" + h.Text
+		h.Ordinal = next.Ordinal
+	default:
+		return false
+	}
+	h.merged++
+	return true
+}
+
+// wordSet is the set of a passage's lower-cased words of three letters or more.
+func wordSet(text string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if len(w) >= 3 {
+			m[w] = true
+		}
+	}
+	return m
+}
+
+// minDuplicateWords is the fewest distinct words a passage needs to be called a
+// duplicate: two one-line passages alike in wording ("Part 1", "Part 2") are different
+// places, not one passage twice.
+const minDuplicateWords = 10
+
+// jaccard is the word-set overlap of two passages, 0 when either is too short to judge.
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) < minDuplicateWords || len(b) < minDuplicateWords {
+		return 0
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	same := 0
+	for w := range a {
+		if b[w] {
+			same++
+		}
+	}
+	return float64(same) / float64(len(a)+len(b)-same)
+}

@@ -1,0 +1,49 @@
+package index
+
+import (
+	"strings"
+	"unicode"
+)
+
+// headingText is the heading part of a chunk's scored text: its product, title and
+// section path, then the words inside the heading's camelCase names, so that
+// "fs.readFile" is also found by "read a file". The product is there because people
+// name it ("in bash", "gnuplot's key"): a question that does is about that product's
+// manuals, and the product's low idf keeps it from counting for much more than that.
+func headingText(product, title, section string) string {
+	h := product + "\n" + title + "\n" + section
+	var parts []string
+	for _, w := range strings.FieldsFunc(h, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if sub := camelParts(w); len(sub) > 1 {
+			parts = append(parts, sub...)
+		}
+	}
+	if len(parts) == 0 {
+		return h
+	}
+	return h + "\n" + strings.Join(parts, " ")
+}
+
+// camelParts cuts a word where a lower-case letter or digit meets an upper-case one
+// ("createServer" is "create", "Server"); parts of one letter are left out.
+func camelParts(w string) []string {
+	var out []string
+	start := 0
+	prevLower := false
+	rs := []rune(w)
+	for i, r := range rs {
+		if unicode.IsUpper(r) && prevLower {
+			out = append(out, string(rs[start:i]))
+			start = i
+		}
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	out = append(out, string(rs[start:]))
+	keep := out[:0]
+	for _, p := range out {
+		if len([]rune(p)) > 1 {
+			keep = append(keep, p)
+		}
+	}
+	return keep
+}

@@ -1,0 +1,294 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2/numeric"
+	"github.com/blevesearch/bleve/v2/search"
+	bleveidx "github.com/blevesearch/bleve_index_api"
+)
+
+// Ranking. Bleve finds candidates (its BM25 over the scored text), and rescoring ranks
+// them with Lucene's BM25 over one text per chunk whose heading counts for more
+// (BM25F's per-field weight applied to the term frequency before saturation):
+//
+//	score(d) = Σ_t idf(t) · tf'(t,d)·(k1+1) / (tf'(t,d) + k1·(1 − b + b·|d|/avgdl))
+//	           + proximity bonus + fuzzy matches at fuzzyWeight
+//	tf'(t,d) = tf_body + headingWeight · tf_heading,  idf(t) = ln(1 + (N − df + ½)/(df + ½))
+//
+// Bleve's own BM25 scores sqrt(tf), which flattens the difference between a passage that
+// is about a word and one that mentions it once; rescoring with tf itself is what Lucene
+// and the baseline do. Typos: only a query term the index does not hold at all is
+// expanded to its near neighbours, and those score at fuzzyWeight, so a neighbour never
+// outranks a word the user typed.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+	// headingWeight: a title or section heading names what the passage is about.
+	headingWeight = 2.5
+	// fuzzyWeight scales a typo's neighbour: it helps only where the typed word finds nothing.
+	fuzzyWeight = 0.35
+	// proximityWeight rewards two consecutive question terms within proximityWindow
+	// positions of each other (a phrase, or nearly), in units of the rarer term's idf.
+	proximityWeight = 0.3
+	proximityWindow = 3
+	// docContextWeight is the share of the document's best other passage added to a
+	// passage's score (see docContext).
+	docContextWeight = 0.5
+	// candidates is how many of Bleve's hits are rescored.
+	candidates = 120
+)
+
+// termStats are the collection statistics BM25 needs.
+type termStats struct {
+	n     float64            // documents (chunks)
+	avgdl float64            // mean scored-text length in terms
+	df    map[string]float64 // document frequency per term
+}
+
+func (s termStats) idf(term string) float64 {
+	df := s.df[term]
+	return math.Log(1 + (s.n-df+0.5)/(df+0.5))
+}
+
+// collectStats reads N, the mean length and each term's document frequency from the
+// generation's index.
+func collectStats(ctx context.Context, g *generation, terms []string, into *termStats) error {
+	adv, err := g.idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("index statistics: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return fmt.Errorf("index statistics: %w", err)
+	}
+	defer r.Close()
+	if into.df == nil {
+		g.lengthsOnce.Do(func() { g.lengths, g.lengthsErr = readLengths(r) })
+		if g.lengthsErr != nil {
+			return g.lengthsErr
+		}
+		into.df = map[string]float64{}
+		into.n = g.lengths.n
+		into.avgdl = g.lengths.avgdl
+	}
+	for _, t := range terms {
+		if _, ok := into.df[t]; ok {
+			continue
+		}
+		tfr, err := r.TermFieldReader(ctx, []byte(t), fText, false, false, false)
+		if err != nil {
+			return fmt.Errorf("index statistics %q: %w", t, err)
+		}
+		into.df[t] = float64(tfr.Count())
+		_ = tfr.Close()
+	}
+	return nil
+}
+
+// lengthStats are the collection's size and mean scored-text length.
+type lengthStats struct {
+	n, avgdl float64
+}
+
+// readLengths sums every chunk's term count from the doc values of fTokens: a column
+// read, no stored documents loaded (about a millisecond per 10,000 chunks). Bleve's own
+// BM25 divides the field's vocabulary size by the document count instead (its
+// FieldCardinality), which here gives about 2 terms per chunk and punishes every
+// passage longer than a heading.
+func readLengths(r bleveidx.IndexReader) (lengthStats, error) {
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		return lengthStats{}, fmt.Errorf("index statistics: %w", err)
+	}
+	defer all.Close()
+	dv, err := r.DocValueReader([]string{fTokens})
+	if err != nil {
+		return lengthStats{}, fmt.Errorf("index statistics: %w", err)
+	}
+	var n, total float64
+	for {
+		id, err := all.Next()
+		if err != nil {
+			return lengthStats{}, fmt.Errorf("index statistics: %w", err)
+		}
+		if id == nil {
+			break
+		}
+		n++
+		err = dv.VisitDocValues(id, func(_ string, term []byte) {
+			pc := numeric.PrefixCoded(term)
+			if shift, err := pc.Shift(); err != nil || shift != 0 {
+				return
+			}
+			if v, err := pc.Int64(); err == nil {
+				total += numeric.Int64ToFloat64(v)
+			}
+		})
+		if err != nil {
+			return lengthStats{}, fmt.Errorf("index statistics: %w", err)
+		}
+	}
+	st := lengthStats{n: n, avgdl: 100}
+	if n > 0 && total > 0 {
+		st.avgdl = total / n
+	}
+	return st, nil
+}
+
+// candidate is one of Bleve's hits being rescored.
+type candidate struct {
+	id       string
+	docID    string
+	bodyLen  int
+	tokens   int
+	locs     search.TermLocationMap
+	score    float64
+	coverage float64
+}
+
+// rescore computes each candidate's score and coverage (see Hit.Relevance). exact are
+// the question's terms the index holds; missing the ones it does not (their idf is the
+// rarest possible, so an unknown word weighs heavily against coverage).
+func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
+	// A word no passage holds counts against coverage as the rarest possible word: a
+	// question about "banana bread" is not answered by a passage on bread.
+	var total float64
+	for _, t := range exact {
+		total += st.idf(t.text)
+	}
+	for _, t := range missing {
+		total += st.idf(t.text)
+	}
+	isExact := map[string]bool{}
+	for _, t := range exact {
+		isExact[t.text] = true
+	}
+	for _, c := range cands {
+		dl := float64(max(c.tokens, 1))
+		norm := bm25K1 * (1 - bm25B + bm25B*dl/st.avgdl)
+		sat := func(tf float64) float64 { return tf * (bm25K1 + 1) / (tf + norm) }
+		var score, covered float64
+		positions := make([][]int, len(exact))
+		for i, t := range exact {
+			locs := c.locs[t.text]
+			if len(locs) == 0 {
+				continue
+			}
+			var body, head float64
+			for _, l := range locs {
+				if int(l.Start) >= c.bodyLen {
+					head++
+				} else {
+					body++
+					positions[i] = append(positions[i], int(l.Pos))
+				}
+			}
+			idf := st.idf(t.text)
+			score += idf * sat(body+headingWeight*head)
+			covered += idf
+		}
+		for i := 0; i+1 < len(exact); i++ {
+			if d := minDistance(positions[i], positions[i+1]); d > 0 && d <= proximityWindow {
+				score += proximityWeight * min(st.idf(exact[i].text), st.idf(exact[i+1].text))
+			}
+		}
+		// Neighbours of missing terms: each missing term is covered at half weight by the
+		// nearest neighbour the candidate holds.
+		for _, m := range missing {
+			best := 0.0
+			for term, locs := range c.locs {
+				if isExact[term] || len(locs) == 0 || !nearTerm(m.text, term) {
+					continue
+				}
+				best = max(best, fuzzyWeight*st.idf(term)*sat(float64(len(locs))))
+			}
+			if best > 0 {
+				score += best
+				covered += 0.5 * st.idf(m.text)
+			}
+		}
+		c.score = score
+		if total > 0 {
+			c.coverage = covered / total
+		}
+	}
+	docContext(cands)
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].id < cands[j].id
+	})
+}
+
+// docContext adds to each candidate a share of the best score of another passage of
+// its document: a page that answers in several passages is more likely the page about
+// the question than one that mentions its words once.
+func docContext(cands []*candidate) {
+	best := map[string][2]float64{} // doc -> the two best scores
+	for _, c := range cands {
+		b := best[c.docID]
+		switch {
+		case c.score > b[0]:
+			b[1], b[0] = b[0], c.score
+		case c.score > b[1]:
+			b[1] = c.score
+		}
+		best[c.docID] = b
+	}
+	for _, c := range cands {
+		b := best[c.docID]
+		other := b[0]
+		if c.score == b[0] {
+			other = b[1]
+		}
+		c.score += docContextWeight * other
+	}
+}
+
+// minDistance is the smallest gap between a position in a and one in b (0 when either
+// is empty).
+func minDistance(a, b []int) int {
+	best := 0
+	for _, x := range a {
+		for _, y := range b {
+			d := x - y
+			if d < 0 {
+				d = -d
+			}
+			if d > 0 && (best == 0 || d < best) {
+				best = d
+			}
+		}
+	}
+	return best
+}
+
+// nearTerm says whether term is within two edits of typed (the most fuzziness allows).
+func nearTerm(typed, term string) bool {
+	a, b := []rune(typed), []rune(term)
+	if d := len(a) - len(b); d > 2 || d < -2 {
+		return false
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)] <= 2
+}

@@ -1,0 +1,159 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestRankIsLuceneBM25 checks a passage's score against Lucene's BM25 computed by hand:
+// idf = ln(1 + (N - df + 0.5)/(df + 0.5)), tf·(k1+1)/(tf + k1·(1 - b + b·dl/avgdl)),
+// k1 1.2, b 0.75, over term counts after stop words ("the" is one).
+func TestRankIsLuceneBM25(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s,
+		Chunk{ID: "a", DocID: "a", Text: "alpha beta gamma"},      // 3 terms
+		Chunk{ID: "b", DocID: "b", Text: "alpha alpha the delta"}, // 3 terms ("the" is a stop word)
+		Chunk{ID: "c", DocID: "c", Text: "epsilon zeta"},          // 2 terms
+		Chunk{ID: "d", DocID: "d", Text: "eta theta iota kappa"},  // 4 terms
+	)
+	hits := mustSearch(t, s, Query{Text: "alpha", K: 5})
+	if len(hits) != 2 || hits[0].ID != "b" || hits[1].ID != "a" {
+		t.Fatalf("hits %v, want [b a]", ids(hits))
+	}
+	n, df, avgdl := 4.0, 2.0, (3.0+3+2+4)/4
+	idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+	bm25 := func(tf, dl float64) float64 {
+		return idf * tf * (1.2 + 1) / (tf + 1.2*(1-0.75+0.75*dl/avgdl))
+	}
+	for i, want := range []float64{bm25(2, 3), bm25(1, 3)} {
+		if got := hits[i].Score; math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: score %.12f, want Lucene's %.12f", hits[i].ID, got, want)
+		}
+		if hits[i].Relevance != 1 {
+			t.Errorf("%s: relevance %v, want 1 (the one query word is in it)", hits[i].ID, hits[i].Relevance)
+		}
+	}
+}
+
+// TestHeadingCountsMore: a section heading naming the question's word outranks a body
+// that mentions it as often, and boilerplate does not: every chunk of the product holds
+// the product's name, so its idf is low.
+func TestHeadingCountsMore(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s,
+		Chunk{ID: "body", DocID: "x", Product: "acme", Title: "Acme Guide", Section: []string{"Networking"}, Text: "You may change the port later."},
+		Chunk{ID: "head", DocID: "y", Product: "acme", Title: "Acme Guide", Section: []string{"Port"}, Text: "Set it in the server file, then restart."},
+		Chunk{ID: "other", DocID: "z", Product: "acme", Title: "Acme Guide", Section: []string{"Colours"}, Text: "Pick a theme."},
+	)
+	if got := ids(mustSearch(t, s, Query{Text: "port", K: 3})); len(got) != 2 || got[0] != "head" {
+		t.Errorf("ranking %v, want the Port section first", got)
+	}
+}
+
+// TestFiveCitationsAreFivePlaces: at most two passages of one document, unless the
+// query is about that document; a passage said twice (the same manual as PDF and HTML)
+// is listed once. Asked for more than the other documents can give, the list is
+// filled from the capped document.
+func TestFiveCitationsAreFivePlaces(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	var chunks []Chunk
+	for i := range 6 {
+		chunks = append(chunks, Chunk{ID: "big#" + string(rune('a'+i)), DocID: "big", Ordinal: i, Section: []string{"Part " + string(rune('a'+i))},
+			Text: strings.Repeat("vacuum ", 3) + "part " + string(rune('a'+i))})
+	}
+	long := "Routine vacuuming reclaims storage occupied by dead tuples and updates planner statistics for every table in the database."
+	chunks = append(chunks,
+		Chunk{ID: "pdf#0", DocID: "manual.pdf", Text: long},
+		Chunk{ID: "html#0", DocID: "manual.html", Text: long + " "},
+		Chunk{ID: "small#0", DocID: "small", Text: "Run vacuum nightly."},
+	)
+	put(t, s, chunks...)
+	hits := mustSearch(t, s, Query{Text: "vacuum", K: 4})
+	perDocN := map[string]int{}
+	for _, h := range hits {
+		perDocN[h.DocID]++
+	}
+	if perDocN["big"] != 2 || perDocN["manual.pdf"]+perDocN["manual.html"] != 1 || perDocN["small"] != 1 {
+		t.Errorf("documents of the top 5: %v (hits %v), want 2 of big, one of the PDF/HTML pair, small", perDocN, ids(hits))
+	}
+	// With no other document left to cite, the cap gives way rather than return fewer.
+	if n := len(mustSearch(t, s, Query{Text: "vacuum", K: 7})); n != 7 {
+		t.Errorf("k 7: %d hits, want 7", n)
+	}
+	if n := len(mustSearch(t, s, Query{Text: "vacuum", K: 5, DocID: "big"})); n != 5 {
+		t.Errorf("filtered to one document: %d hits, want 5", n)
+	}
+}
+
+// TestBadQuestions: whatever is pasted, a question gets results or a clear refusal.
+func TestBadQuestions(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s, manual()...)
+	logLine := "2026-12-01T10:00:00Z ERROR router: connection refused on port 8080 (errno=111) retrying\n"
+	tests := []struct {
+		name     string
+		text     string
+		fuzzy    int
+		wantErr  error
+		relevant bool // whether index.Relevant keeps a hit: the question is covered
+	}{
+		{"empty", "   ", 0, ErrEmptyQuery, false},
+		{"only stop words", "how do I do it, what is this and is there a way?", 1, nil, false},
+		{"pasted log", strings.Repeat(logLine, 10000/len(logLine)+1), 1, nil, false},
+		{"CJK", "如何在Linux上安装路由器软件？", 1, nil, false},
+		{"typo", "pasword", 1, nil, true},
+		{"covered", "how do I install it on linux", 1, nil, true},
+		{"not in the manuals", "what is a good recipe for banana bread", 1, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hits, err := s.Search(context.Background(), Query{Text: tc.text, K: 5, Fuzziness: tc.fuzzy})
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			if got := len(Relevant(hits, DefaultMinRelevance)) > 0; got != tc.relevant {
+				t.Errorf("covered = %v, want %v (hits %v)", got, tc.relevant, ids(hits))
+			}
+		})
+	}
+}
+
+func TestQueryTermsDropScaffolding(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	g, err := s.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.release(g)
+	a := g.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	var got []string
+	for _, qt := range queryTerms("How can I change shared_buffers, is there a way? fs.readFile please", a) {
+		got = append(got, qt.text)
+	}
+	if strings.Join(got, " ") != "chang share buffer fs readfil" {
+		t.Errorf("terms %q", got)
+	}
+}
+
+// TestAdjacentChunksMerge: two chunks next to each other in one section are one passage,
+// in reading order; a third chunk of that section further on is the same place again.
+func TestAdjacentChunksMerge(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	sec := []string{"Backups"}
+	put(t, s,
+		Chunk{ID: "d#1", DocID: "d", Ordinal: 1, Section: sec, Text: "Backups with pg_dump: run pg_dump nightly."},
+		Chunk{ID: "d#2", DocID: "d", Ordinal: 2, Section: sec, Text: "Keep pg_dump output off the server."},
+		Chunk{ID: "d#5", DocID: "d", Ordinal: 5, Section: sec, Text: "pg_dump can also dump one table."},
+		Chunk{ID: "e#0", DocID: "e", Text: "A note on pg_dump."},
+	)
+	hits := mustSearch(t, s, Query{Text: "pg_dump", K: 5})
+	if len(hits) != 2 || hits[0].DocID != "d" || hits[1].DocID != "e" {
+		t.Fatalf("hits %v, want one passage of d, then e", ids(hits))
+	}
+	if want := "Backups with pg_dump: run pg_dump nightly.\n\nKeep pg_dump output off the server."; hits[0].Text != want {
+		t.Errorf("merged text %q, want %q", hits[0].Text, want)
+	}
+}
