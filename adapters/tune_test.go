@@ -28,7 +28,7 @@ const noiseStd = 0.15
 
 func newTuneFixture(t *testing.T) tuneFixture {
 	t.Helper()
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(context.Background(), dir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)

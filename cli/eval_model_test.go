@@ -61,7 +61,7 @@ func TestAdapterDir(t *testing.T) {
 // checks that every method answers every question, not how well.
 func TestEvalModelMethods(t *testing.T) {
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	ads := testutil.PEFTAdapters(t)
 	bm, err := mini.Generate(mini.Config{Seed: 2, Gadgets: 6, Test: 4, Tune: 1})
 	if err != nil {

@@ -19,7 +19,7 @@ func newTestComposer(t *testing.T, sel Selection) (*Composer, *inference.Model) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := inference.Load(ctx, testutil.Shared(t, "models/stories260K"), inference.Options{Backend: "go"})
+	m, err := inference.Load(ctx, testutil.Fixture(t, "models/stories260K"), inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
 	}
