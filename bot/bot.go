@@ -91,8 +91,7 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		slack.OptionAPIURL(opts.APIURL),
 		slack.OptionAppLevelToken(opts.AppToken),
 		slack.OptionHTTPClient(hc),
-		// Slack answers 429 with Retry-After when a channel is written too fast.
-		slack.OptionRetry(2),
+		slackRetry(),
 	)
 	b := &Bot{
 		opts:     opts,
