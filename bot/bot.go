@@ -119,9 +119,9 @@ func New(opts Options, deps Deps) (*Bot, error) {
 func (b *Bot) Run(ctx context.Context) error {
 	b.started = time.Now()
 	b.work = newInflight(ctx)
-	auth, err := b.api.AuthTestContext(ctx)
+	auth, err := b.connect(ctx)
 	if err != nil {
-		return fmt.Errorf("slack auth.test (check slack.bot_token and slack.api_url): %w", err)
+		return err
 	}
 	b.self = identity{UserID: auth.UserID, BotID: auth.BotID}
 	b.log.Info("connected to slack", "team", auth.Team, "bot_user", auth.UserID, "mode", b.opts.Mode)

@@ -42,6 +42,9 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// HistoryTurns caps the earlier thread turns given to a follow-up question.
 	HistoryTurns int
+	// ConnectTimeout is how long Run retries, with backoff, when Slack cannot be reached
+	// at start; 0 means 5 minutes.
+	ConnectTimeout time.Duration
 }
 
 // FeedbackFile is the feedback log's name inside the data dir.
@@ -64,6 +67,7 @@ func FromConfig(c *configs.Config) Options {
 		ChannelProducts: s.ChannelProducts,
 		ShutdownTimeout: s.ShutdownTimeout,
 		HistoryTurns:    s.HistoryTurns,
+		ConnectTimeout:  s.ConnectTimeout,
 		FeedbackPath:    filepath.Join(c.DataDir, FeedbackFile),
 		MaxFileBytes:    c.Ingest.MaxFileBytes,
 	}
@@ -87,6 +91,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HistoryTurns <= 0 {
 		o.HistoryTurns = 10
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 5 * time.Minute
 	}
 	return o
 }

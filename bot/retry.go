@@ -12,9 +12,11 @@ import (
 // answer then lost the answer's final edit.
 func slackRetry() slack.Option {
 	cfg := slack.DefaultRetryConfig()
+	// Four retries within about 1.5 s for 5xx and connection errors: a longer outage is
+	// the caller's to wait out (connect at start logs each of its own retries).
 	cfg.MaxRetries = 4
-	cfg.BackoffInitial = 200 * time.Millisecond
-	cfg.BackoffMax = 5 * time.Second
+	cfg.BackoffInitial = 100 * time.Millisecond
+	cfg.BackoffMax = 2 * time.Second
 	cfg.Handlers = []slack.RetryHandler{
 		slack.NewConnectionErrorRetryHandler(),
 		slack.NewRateLimitErrorRetryHandler(cfg),

@@ -73,13 +73,13 @@ func (p *faultProxy) injected(method string) int {
 func TestAnswersCompleteThroughSlackErrors(t *testing.T) {
 	plan := func(method string, n int) int {
 		switch {
-		case method == "chat.postMessage" && n%3 == 1:
+		case method == "chat.postMessage" && n%4 == 1:
 			return http.StatusTooManyRequests
-		case method == "chat.postMessage" && n%3 == 2:
+		case method == "chat.postMessage" && n%4 == 3:
 			return http.StatusServiceUnavailable
-		case method == "chat.update" && n%4 == 1:
+		case method == "chat.update" && n%5 == 1:
 			return http.StatusTooManyRequests
-		case method == "chat.update" && n%4 == 2:
+		case method == "chat.update" && n%5 == 3:
 			return http.StatusBadGateway
 		}
 		return 0
