@@ -36,7 +36,7 @@ func fuzzChunks(t *testing.T, doc *Document, opt ChunkOptions) {
 		if strings.TrimSpace(c.Text) == "" {
 			t.Fatalf("chunk %d is blank", i)
 		}
-		if n := utf8.RuneCountInString(c.Text); n > opt.Size+opt.Size/5+4 {
+		if n := utf8.RuneCountInString(c.Text); n > opt.Size+opt.Size/5 {
 			t.Fatalf("chunk %d has %d runes for size %d: %q", i, n, opt.Size, c.Text)
 		}
 		for _, w := range strings.Fields(c.Text) {

@@ -26,6 +26,14 @@ for t in "${targets[@]}"; do
   # -fuzzminimizetime 0: minimizing each new interesting input can eat the whole budget
   # on inputs as big as a tokenizer.json; a crasher is kept unminimized.
   if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$each" -fuzzminimizetime 0 "$pkg" >"$log" 2>&1; then
+    if ! grep -q 'Failing input written\|panic:' "$log" && grep -q 'context deadline exceeded' "$log"; then
+      # Go's fuzzing engine sometimes reports its own time limit running out while a
+      # worker is mid-input; no input failed, so go on.
+      echo "fuzz: $pkg $name: the engine's deadline error, no failing input (not a crash)" >&2
+      summary+=("$(printf '%-28s %-18s %s' "${pkg#manualbot/}" "$name" "deadline error, no failing input")")
+      rm -f "$log"
+      continue
+    fi
     cat "$log"
     echo "fuzz: $pkg $name FAILED (the input is in $pkg's testdata/fuzz/$name/)" >&2
     rm -f "$log"
