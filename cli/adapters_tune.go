@@ -91,15 +91,21 @@ ADAPTER is a folder, or the name of an adapter in adapters.dirs.`,
 			if err := merged.WriteDir(out); err != nil {
 				return err
 			}
-			wf, err := os.Create(filepath.Join(out, WeightsFileName))
+			// Written aside and renamed in: a kill leaves the file whole or absent.
+			wf, err := os.CreateTemp(out, "."+WeightsFileName+".tmp-*")
 			if err != nil {
 				return fmt.Errorf("tune: %w", err)
 			}
 			if err := writeJSON(wf, rep.Weights); err != nil {
 				wf.Close()
+				os.Remove(wf.Name())
 				return fmt.Errorf("tune: %w", err)
 			}
 			if err := wf.Close(); err != nil {
+				os.Remove(wf.Name())
+				return fmt.Errorf("tune: %w", err)
+			}
+			if err := os.Rename(wf.Name(), filepath.Join(out, WeightsFileName)); err != nil {
 				return fmt.Errorf("tune: %w", err)
 			}
 			if err := os.RemoveAll(opts.CheckpointDir); err != nil {
