@@ -105,6 +105,9 @@ ADAPTER is a folder, or the name of an adapter in adapters.dirs.`,
 				os.Remove(wf.Name())
 				return fmt.Errorf("tune: %w", err)
 			}
+			if err := os.Chmod(wf.Name(), 0o644); err != nil { // CreateTemp makes it 0600
+				return fmt.Errorf("tune: %w", err)
+			}
 			if err := os.Rename(wf.Name(), filepath.Join(out, WeightsFileName)); err != nil {
 				return fmt.Errorf("tune: %w", err)
 			}
