@@ -9,6 +9,11 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"manualbot/benchmarks/mini"
+	"manualbot/inference"
+	"manualbot/inference/tokenizer"
+	"manualbot/internal/testutil"
 )
 
 // killChildEnv makes the test binary a training or tuning process that a test kills.
@@ -109,12 +114,12 @@ func TestTrainCheckpointSurvivesKill(t *testing.T) {
 
 // TestTuneCheckpointSurvivesKill is the same for learning CAT weights (adapters tune).
 func TestTuneCheckpointSurvivesKill(t *testing.T) {
-	fx := newTuneFixture(t)
+	fx := lightTuneFixture(t)
 	ctx := context.Background()
 	opts := func(ck string, resume bool) TuneOptions {
-		return TuneOptions{Steps: 10, LR: 0.05, Seed: 1, CheckpointDir: ck, CheckpointEvery: 1, Resume: resume}
+		return TuneOptions{Steps: 16, LR: 0.05, Seed: 1, CheckpointDir: ck, CheckpointEvery: 1, Resume: resume}
 	}
-	inputs := []*Adapter{fx.helpful, fx.noise}
+	inputs := fx.inputs
 	if dir := os.Getenv(killChildEnv); dir != "" {
 		o := opts(dir, true)
 		o.OnStep = func(TuneStep) { bump(dir) }
@@ -125,8 +130,7 @@ func TestTuneCheckpointSurvivesKill(t *testing.T) {
 		os.Exit(0)
 	}
 	dir := t.TempDir()
-	// Two kills: each child first trains the fixture's adapter, which dominates the time.
-	killAtCheckpoints(t, "TestTuneCheckpointSurvivesKill", dir, 2)
+	killAtCheckpoints(t, "TestTuneCheckpointSurvivesKill", dir, 3)
 	_, rep, err := Tune(ctx, fx.model, inputs, fx.data, opts(dir, true))
 	if err != nil {
 		t.Fatalf("resume after the kills: %v", err)
@@ -146,4 +150,47 @@ func TestTuneCheckpointSurvivesKill(t *testing.T) {
 	if len(whole.Weights.Modules) == 0 {
 		t.Fatal("tuning learnt no per-module weights: nothing compared")
 	}
+}
+
+// tuneKillFixture is what tuning needs, without training an adapter first (each killed
+// child builds it again): stories260K, QA sequences, and PEFT's own adapters a and c.
+type tuneKillFixture struct {
+	model  *inference.Model
+	data   []inference.TrainSeq
+	inputs []*Adapter
+}
+
+func lightTuneFixture(t *testing.T) tuneKillFixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := testutil.Fixture(t, "models/stories260K")
+	m, err := inference.Load(ctx, dir, inference.Options{Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bench, err := mini.Generate(mini.Config{Seed: 2, Gadgets: 4, Test: 2, Tune: 2, QA: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]QARecord, len(bench.QA))
+	for i, r := range bench.QA {
+		recs[i] = QARecord{Question: r.Question, Context: r.Context, Answer: r.Answer}
+	}
+	data, err := QASeqs(tok, recs, 96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []*Adapter
+	for _, name := range []string{"adapter_a", "adapter_c"} {
+		a, err := Load(ctx, filepath.Join(testutil.RepoRoot(t), "testdata", "hfref", name), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, a)
+	}
+	return tuneKillFixture{model: m, data: data, inputs: inputs}
 }
