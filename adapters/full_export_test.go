@@ -22,7 +22,7 @@ func TestExportFullMatchesUnfusedCAT(t *testing.T) {
 		t.Skip("loads a model")
 	}
 	ctx := context.Background()
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, modelDir, inference.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestExportFullMatchesUnfusedCAT(t *testing.T) {
 // An adapter for another model, or an existing folder, is refused and nothing is written.
 func TestExportFullRefuses(t *testing.T) {
 	ctx := context.Background()
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	other := randomAdapter(shape135M(), "other", 2, 5)
 	out := filepath.Join(t.TempDir(), "export")
 	err := ExportFull(ctx, other, out, FullExportOptions{Base: modelDir})

@@ -19,7 +19,7 @@ import (
 // applied to the real model.
 func storiesShape(t *testing.T) ModelShape {
 	t.Helper()
-	s, err := ShapeFromHFConfig(testutil.Shared(t, "models/stories260K"))
+	s, err := ShapeFromHFConfig(testutil.Fixture(t, "models/stories260K"))
 	if err != nil {
 		t.Fatal(err)
 	}

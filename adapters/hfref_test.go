@@ -79,7 +79,7 @@ func loadHFRefMerges(t *testing.T) hfrefMerges {
 // hfrefModel loads stories260K on the pure-Go backend.
 func hfrefModel(t *testing.T) *inference.Model {
 	t.Helper()
-	m, err := inference.Load(context.Background(), testutil.Shared(t, "models/stories260K"), inference.Options{Backend: "go"})
+	m, err := inference.Load(context.Background(), testutil.Fixture(t, "models/stories260K"), inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
 	}

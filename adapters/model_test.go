@@ -23,7 +23,7 @@ func TestCatOnStories260K(t *testing.T) {
 		t.Skip("loads a model")
 	}
 	ctx := context.Background()
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, modelDir, inference.Options{})
 	if err != nil {
 		t.Fatal(err)

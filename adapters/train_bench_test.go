@@ -26,7 +26,7 @@ func benchSeqs(batch, n, vocab int) []inference.TrainSeq {
 
 func benchModelDir(b *testing.B, big bool) string {
 	if !big {
-		return testutil.Shared(b, "models/stories260K")
+		return testutil.Fixture(b, "models/stories260K")
 	}
 	dir := b.TempDir()
 	if err := testmodel.Write(dir, testmodel.SmolLM2_135M(), 1); err != nil {

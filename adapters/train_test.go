@@ -17,7 +17,7 @@ import (
 // storiesTrainSetup loads stories260K, its tokenizer and the text cut into sequences.
 func storiesTrainSetup(t testing.TB) (*inference.Model, []inference.TrainSeq, []inference.TrainSeq) {
 	t.Helper()
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(context.Background(), dir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)

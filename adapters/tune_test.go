@@ -28,7 +28,7 @@ const noiseStd = 0.15
 
 func newTuneFixture(t *testing.T) tuneFixture {
 	t.Helper()
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(context.Background(), dir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func abs(x float64) float64 {
 // than the one tuned on, and for two adapters that disagree with each other.
 func TestTuneRefusesOtherBaseShapes(t *testing.T) {
 	ctx := context.Background()
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, dir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)

@@ -105,8 +105,7 @@ func New(opts Options, deps Deps) (*Bot, error) {
 		slack.OptionAPIURL(opts.APIURL),
 		slack.OptionAppLevelToken(opts.AppToken),
 		slack.OptionHTTPClient(hc),
-		// Slack answers 429 with Retry-After when a channel is written too fast.
-		slack.OptionRetry(2),
+		slackRetry(),
 	)
 	b := &Bot{
 		opts:      opts,
@@ -157,9 +156,9 @@ func (b *Bot) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopMetrics()
-	auth, err := b.authTest(ctx)
+	auth, err := b.connect(ctx)
 	if err != nil {
-		return fmt.Errorf("slack auth.test (check slack.bot_token and slack.api_url): %w", err)
+		return err
 	}
 	b.self = identity{UserID: auth.UserID, BotID: auth.BotID, TeamID: auth.TeamID}
 	b.log.Info("connected to slack", "team", auth.Team, "bot_user", auth.UserID, "mode", b.opts.Mode)
@@ -234,33 +233,4 @@ func (b *Bot) health() (bool, string) {
 		return false, "Slack's Web API is failing"
 	}
 	return true, "ok"
-}
-
-// authRetryFor bounds how long an unreachable Slack is retried at start: long enough for
-// a network or proxy coming up beside the bot, short enough that a mistyped api_url ends
-// in an error rather than a bot that never says why it is not serving.
-const authRetryFor = 2 * time.Minute
-
-// authTest asks Slack who the bot is. Slack refusing the token is final; Slack being
-// unreachable, rate limiting or failing (5xx) is retried with backoff (1 s doubling to
-// 30 s) for up to authRetryFor, so a bot started before the network is up still comes up.
-func (b *Bot) authTest(ctx context.Context) (*slack.AuthTestResponse, error) {
-	delay := time.Second
-	giveUp := time.Now().Add(authRetryFor)
-	for {
-		auth, err := b.api.AuthTestContext(ctx)
-		var se slack.SlackErrorResponse
-		if err == nil || errors.As(err, &se) || ctx.Err() != nil || time.Now().Add(delay).After(giveUp) {
-			return auth, err
-		}
-		b.log.Warn("Slack unreachable; retrying auth.test", "err", err, "in", delay)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, err
-		case <-t.C:
-		}
-		delay = min(2*delay, 30*time.Second)
-	}
 }

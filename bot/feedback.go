@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,9 +71,14 @@ type FeedbackStore struct {
 }
 
 // OpenFeedbackStore returns a store writing to path, creating its folder, with the votes
-// already in the file counted.
+// already in the file counted. A torn last line (a process killed in the middle of a
+// write) is cut off first, so that the next record starts on a line of its own instead of
+// being glued to it and lost.
 func OpenFeedbackStore(path string) (*FeedbackStore, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("feedback store: %w", err)
+	}
+	if err := cutTornLine(path); err != nil {
 		return nil, fmt.Errorf("feedback store: %w", err)
 	}
 	s := &FeedbackStore{path: path, voted: map[string]bool{}, tally: map[string][2]int{}}
@@ -116,6 +122,42 @@ func (s *FeedbackStore) Tally(answerID string) (helpful, notHelpful int) {
 	defer s.mu.Unlock()
 	t := s.tally[answerID]
 	return t[0], t[1]
+}
+
+// cutTornLine truncates path after its last newline, when it does not end with one.
+func cutTornLine(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	end := st.Size()
+	buf := make([]byte, 64<<10)
+	for end > 0 {
+		n := int64(len(buf))
+		if n > end {
+			n = end
+		}
+		if _, err := f.ReadAt(buf[:n], end-n); err != nil {
+			return err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			end = end - n + int64(i) + 1
+			break
+		}
+		end -= n
+	}
+	if end == st.Size() {
+		return nil
+	}
+	return f.Truncate(end)
 }
 
 // Path is the JSONL file's location.

@@ -66,6 +66,9 @@ type Options struct {
 	// StatePath is where event ids are kept across restarts (ThreadsFile goes beside it);
 	// empty keeps them in memory.
 	StatePath string
+	// ConnectTimeout is how long Run retries, with backoff, when Slack cannot be reached
+	// at start; 0 means 5 minutes.
+	ConnectTimeout time.Duration
 }
 
 // FeedbackFile is the feedback log's name inside the data dir.
@@ -121,6 +124,7 @@ func FromConfig(c *configs.Config) Options {
 		StatePath:        filepath.Join(c.DataDir, SeenFile),
 		FeedbackPath:     filepath.Join(c.DataDir, FeedbackFile),
 		MaxFileBytes:     c.Ingest.MaxFileBytes,
+		ConnectTimeout:   s.ConnectTimeout,
 	}
 }
 
@@ -160,6 +164,9 @@ func (o Options) withDefaults() Options {
 	}
 	if len(o.SuggestedPrompts) == 0 {
 		o.SuggestedPrompts = defaultPrompts
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 5 * time.Minute
 	}
 	return o
 }

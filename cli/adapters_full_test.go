@@ -13,7 +13,7 @@ import (
 func TestAdaptersMergeFull(t *testing.T) {
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	ads := testutil.PEFTAdapters(t)
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	out := filepath.Join(t.TempDir(), "fused")
 	if _, _, err := runCLI(t, "adapters", "merge", "--method", "cat", "--full", "--out", out, ads+"/widget", ads+"/answering"); err == nil ||
 		!strings.Contains(err.Error(), "--model") {

@@ -16,7 +16,7 @@ import (
 // writeTestAdapter writes a random rank-r adapter on q_proj and v_proj of stories260K's shapes.
 func writeTestAdapter(t *testing.T, dir string, r int, skill adapters.Skill, seed uint64) {
 	t.Helper()
-	shape, err := adapters.ShapeFromHFConfig(testutil.Shared(t, "models/stories260K"))
+	shape, err := adapters.ShapeFromHFConfig(testutil.Fixture(t, "models/stories260K"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestAdaptersCommands(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	wfile := filepath.Join(root, "weights.json")
 	if err := os.WriteFile(wfile, []byte(`{"default":[0.7,0.3],"layers":{"2":[1,0]},"modules":{"v_proj":[0.5,0.5]}}`), 0o644); err != nil {
 		t.Fatal(err)

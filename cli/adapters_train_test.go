@@ -17,7 +17,7 @@ func TestTrainAndTuneFromTheCommandLine(t *testing.T) {
 	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	data := t.TempDir()
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	if _, _, err := runCLI(t, "--data-dir", data, "ingest", "--product", "brewmaster", testutil.RepoRoot(t)+"/examples/manuals"); err != nil {
 		t.Fatalf("ingest: %v", err)
 	}

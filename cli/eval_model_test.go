@@ -59,7 +59,7 @@ func TestAdapterDir(t *testing.T) {
 // checks that every method answers every question, not how well.
 func TestEvalModelMethods(t *testing.T) {
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	ads := testutil.PEFTAdapters(t)
 	data := t.TempDir()
 	if _, stderr, err := runCLI(t, "--data-dir", data, "ingest", filepath.Join(testutil.RepoRoot(t), "examples", "manuals")); err != nil {

@@ -18,7 +18,7 @@ func TestGenerateWithAdaptersAgreesAcrossForms(t *testing.T) {
 		t.Skip("loads a model")
 	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	ref := filepath.Join(testutil.RepoRoot(t), "testdata", "hfref")
 	a, b := filepath.Join(ref, "adapter_a"), filepath.Join(ref, "adapter_b")
 	exported := filepath.Join(t.TempDir(), "cat")
@@ -57,7 +57,7 @@ func TestGenerateWithAdaptersAgreesAcrossForms(t *testing.T) {
 }
 
 func TestGenerateAdapterErrors(t *testing.T) {
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	ref := filepath.Join(testutil.RepoRoot(t), "testdata", "hfref")
 	tests := []struct {
 		name string

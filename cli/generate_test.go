@@ -12,7 +12,7 @@ import (
 const storiesStart = "Once upon a time, there was a little girl named Lily."
 
 func TestGenerateCommandReproducesStories(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	out, err := runWithStdin(t, "", "generate", "--model", dir, "--temperature", "0", "--max-tokens", "60", "--prompt-ids", "1")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestGenerateCommandWithoutTokenizerStreamsIDs(t *testing.T) {
 }
 
 func TestGenerateCommandErrors(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	cases := []struct {
 		args []string
 		want string
@@ -76,7 +76,7 @@ func TestGenerateCommandErrors(t *testing.T) {
 }
 
 func TestBenchCommand(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	out, err := runWithStdin(t, "", "bench", "--model", dir, "--prompt-tokens", "16", "--gen-tokens", "8", "--json")
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestBenchCommand(t *testing.T) {
 // TestBenchConcurrency: --concurrency N sends N requests at once and reports their
 // aggregate rates and latencies alongside the single stream.
 func TestBenchConcurrency(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	out, err := runWithStdin(t, "", "bench", "--model", dir, "--prompt-tokens", "16", "--gen-tokens", "8", "--concurrency", "3", "--json")
 	if err != nil {
 		t.Fatal(err)

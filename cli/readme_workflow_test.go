@@ -90,7 +90,7 @@ func TestReadmeAdapterWorkflow(t *testing.T) {
 		t.Skip("trains two adapters and tunes their composition (a few minutes)")
 	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	cmds := readmeAdapterCommands(t, model)
 	dir := t.TempDir()
 	if err := os.CopyFS(filepath.Join(dir, "examples"), os.DirFS(filepath.Join(testutil.RepoRoot(t), "examples"))); err != nil {

@@ -25,7 +25,7 @@ import (
 // into a folder: all model.path needs when an engine generates.
 func tokenizerOnly(t *testing.T) string {
 	t.Helper()
-	src := testutil.Shared(t, "models/stories260K")
+	src := testutil.Fixture(t, "models/stories260K")
 	dst := t.TempDir()
 	for _, f := range []string{"config.json", "tokenizer.json", "tokenizer_config.json"} {
 		b, err := os.ReadFile(filepath.Join(src, f))

@@ -143,7 +143,7 @@ func TestServeLongThreadAnswered(t *testing.T) {
 	for _, mode := range []string{"http", "socket"} {
 		t.Run(mode, func(t *testing.T) {
 			r := startServe(t, mode, map[string]string{
-				"MANUALBOT_MODEL_PATH":       testutil.Shared(t, "models/stories260K"),
+				"MANUALBOT_MODEL_PATH":       testutil.Fixture(t, "models/stories260K"),
 				"MANUALBOT_MODEL_MAX_TOKENS": "16",
 			}, "")
 			root := r.slack.UserMessage("C1", "UALICE", "<@UBOT> How do I descale the Brewmaster 3000?", "")

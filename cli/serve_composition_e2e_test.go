@@ -41,7 +41,7 @@ func writeCLIComposition(t *testing.T, root, name string, w func(i int) float64)
 			}
 		}
 	}
-	shape, err := adapters.ShapeFromHFConfig(testutil.Shared(t, "models/stories260K"))
+	shape, err := adapters.ShapeFromHFConfig(testutil.Fixture(t, "models/stories260K"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestServeUsesComposition(t *testing.T) {
 	listen := freeAddr(t)
 	for k, v := range map[string]string{
 		"MANUALBOT_DATA_DIR":              data,
-		"MANUALBOT_MODEL_PATH":            testutil.Shared(t, "models/stories260K"),
+		"MANUALBOT_MODEL_PATH":            testutil.Fixture(t, "models/stories260K"),
 		"MANUALBOT_MODEL_MAX_TOKENS":      "16",
 		"MANUALBOT_ADAPTERS_DIRS":         ads,
 		"MANUALBOT_ADAPTERS_COMPOSITION":  "brew-a",

@@ -31,7 +31,7 @@ func TestServeRealPipeline(t *testing.T) {
 	listen := freeAddr(t)
 	for k, v := range map[string]string{
 		"MANUALBOT_DATA_DIR":              data,
-		"MANUALBOT_MODEL_PATH":            testutil.Shared(t, "models/stories260K"),
+		"MANUALBOT_MODEL_PATH":            testutil.Fixture(t, "models/stories260K"),
 		"MANUALBOT_MODEL_MAX_TOKENS":      "16",
 		"MANUALBOT_ADAPTERS_DIRS":         testutil.PEFTAdapters(t),
 		"MANUALBOT_SLACK_MODE":            "http",

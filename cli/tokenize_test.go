@@ -56,10 +56,10 @@ func firstGolden(t *testing.T, dir, name string) (in, want string) {
 }
 
 func TestTokenizeCommand(t *testing.T) {
-	fixtures := testutil.Shared(t, "fixtures/tokenizers")
+	fixtures := testutil.Fixture(t, "tokenizers")
 	llamaIn, llamaWant := firstGolden(t, fixtures, "llama3")
-	mistral := filepath.Join(fixtures, "mistral")
-	llama3 := filepath.Join(fixtures, "llama3")
+	mistral := testutil.Fixture(t, "tokenizers/mistral")
+	llama3 := testutil.Fixture(t, "tokenizers/llama3")
 
 	tests := []struct {
 		name    string

@@ -150,6 +150,9 @@ type Slack struct {
 	UpdateInterval time.Duration `mapstructure:"update_interval"`
 	// ShutdownTimeout bounds how long a stopping bot waits for answers in flight.
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// ConnectTimeout is how long serve keeps retrying, with backoff, when Slack cannot be
+	// reached at start (a network not up yet, a Slack outage) before it gives up.
+	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
 	// HistoryTurns caps the earlier thread turns a follow-up question carries.
 	HistoryTurns int `mapstructure:"history_turns"`
 	// ChannelProducts maps a channel id to the product its questions are about.

@@ -68,6 +68,7 @@ func defaults() map[string]any {
 		"slack.user_rate_limit":     10,
 		"slack.update_interval":     time.Second,
 		"slack.shutdown_timeout":    30 * time.Second,
+		"slack.connect_timeout":     5 * time.Minute,
 		"slack.history_turns":       10,
 		"slack.channel_products":    map[string]string{},
 		"slack.answer_timeout":      3 * time.Minute,

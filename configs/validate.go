@@ -105,8 +105,8 @@ func (c *Config) Validate() error {
 	if c.Slack.MaxConcurrent < 0 || c.Slack.QueueSize < 0 || c.Slack.AnswerTimeout < 0 {
 		bad("slack", "max_concurrent, queue_size and answer_timeout must not be negative")
 	}
-	if c.Slack.HistoryTurns < 0 || c.Slack.ShutdownTimeout < 0 {
-		bad("slack", "history_turns and shutdown_timeout must not be negative")
+	if c.Slack.HistoryTurns < 0 || c.Slack.ShutdownTimeout < 0 || c.Slack.ConnectTimeout < 0 {
+		bad("slack", "history_turns, shutdown_timeout and connect_timeout must not be negative")
 	}
 	if len(errs) == 0 {
 		return nil

@@ -48,7 +48,7 @@ func benchDecode(b *testing.B, m *Model, prompt int) {
 func BenchmarkDecode135M(b *testing.B) { benchDecode(b, benchModel(b), 32) }
 
 func BenchmarkDecodeStories(b *testing.B) {
-	benchDecode(b, loadModel(b, testutil.Shared(b, "models/stories260K")), 16)
+	benchDecode(b, loadModel(b, testutil.Fixture(b, "models/stories260K")), 16)
 }
 
 // BenchmarkPrefill135M times a 256-token prompt to its first token (TTFT).

@@ -50,7 +50,7 @@ func TestHFRefStories(t *testing.T) {
 	}
 	ctx := context.Background()
 	ref := loadHFRefStories(t)
-	m, err := Load(ctx, testutil.Shared(t, "models/stories260K"), Options{Backend: "go"})
+	m, err := Load(ctx, testutil.Fixture(t, "models/stories260K"), Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func sentencePieceText(t testing.TB, dir string, ids []int) string {
 }
 
 func TestStoriesGreedyGeneration(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	m := loadModel(t, dir)
 	res, err := m.Generate(context.Background(), GenerateRequest{PromptIDs: []int{1}, MaxTokens: 60}, nil)
 	if err != nil {
@@ -86,7 +86,7 @@ func TestStoriesGreedyGeneration(t *testing.T) {
 }
 
 func TestStoriesLogitsMatchReference(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	m := loadModel(t, dir)
 	ids := []int{1, 403, 407, 261, 378, 275, 412, 264, 400, 372, 262, 268, 282, 397, 287, 415, 46, 13}
 	got, err := m.Logits(context.Background(), ids)

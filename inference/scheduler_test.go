@@ -68,7 +68,7 @@ func runConcurrently(m *Model, ctx context.Context, reqs []GenerateRequest) ([][
 // lengths, so different positions and cache contents in one step), with chunked
 // prefill interleaved with the decodes, and the requests did share decode steps.
 func TestBatchedGreedyMatchesUnbatched(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	var reqs []GenerateRequest
 	for _, p := range storiesPrompts() {
 		reqs = append(reqs, GenerateRequest{PromptIDs: p, MaxTokens: 40, IgnoreEOS: true})
@@ -99,7 +99,7 @@ func TestBatchedGreedyMatchesUnbatched(t *testing.T) {
 // TestSchedulerBadInputLeavesOthersUnharmed: a request cancelled mid-batch, a prompt past
 // the window and a callback failing, all while others run, end only themselves.
 func TestSchedulerBadInputLeavesOthersUnharmed(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	var reqs []GenerateRequest
 	for _, p := range storiesPrompts()[:4] {
 		reqs = append(reqs, GenerateRequest{PromptIDs: p, MaxTokens: 30, IgnoreEOS: true})

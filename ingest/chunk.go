@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -124,8 +125,15 @@ func packSection(s Section, opt ChunkOptions) []draft {
 			own += u.runes
 		}
 		if own < opt.Size/5 {
-			drafts[n-2].units = append(drafts[n-2].units, last.units...)
-			drafts = drafts[:n-1]
+			// Fold only if the result, with the blank lines between its blocks, stays
+			// within Size+Size/5: many tiny blocks add more separators than text
+			// (found by FuzzChunk).
+			merged := drafts[n-2]
+			merged.units = append(slices.Clone(merged.units), last.units...)
+			if text, _ := merged.render(); utf8.RuneCountInString(strings.TrimSpace(text)) <= opt.Size+opt.Size/5 {
+				drafts[n-2] = merged
+				drafts = drafts[:n-1]
+			}
 		}
 	}
 	return drafts

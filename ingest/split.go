@@ -29,6 +29,13 @@ func splitToFit(text string, size int) []string {
 					out = append(out, w)
 					continue
 				}
+				// White space before the first word (a block starting with a space)
+				// is not part of it: a word that fits alone is not cut (found by
+				// FuzzChunk).
+				if word := strings.TrimLeftFunc(w, unicode.IsSpace); len(word) < len(w) && utf8.RuneCountInString(word) <= size {
+					out = append(out, w[:len(w)-len(word)], word)
+					continue
+				}
 				out = append(out, cutRunes(w, size)...)
 			}
 		}
@@ -62,7 +69,7 @@ func cutAfter(s string, end func(s string, i int) int) []string {
 // brackets) that is followed by something other than a lower-case letter, so "e.g. the"
 // and "3.14" are not sentence ends.
 func sentenceEnd(s string, i int) int {
-	if !unicode.IsSpace(rune(s[i])) || i == 0 {
+	if i == 0 || !spaceAt(s, i) {
 		return -1
 	}
 	j := i
@@ -92,10 +99,18 @@ func lineEnd(s string, i int) int {
 
 // wordEnd finds the white space between words.
 func wordEnd(s string, i int) int {
-	if i == 0 || !unicode.IsSpace(rune(s[i])) {
+	if i == 0 || !spaceAt(s, i) {
 		return -1
 	}
 	return spaceRun(s[i:])
+}
+
+// spaceAt reports whether the rune at s[i] is white space. The whole rune is decoded:
+// the byte alone missed multi-byte spaces (U+00A0, U+2000, U+3000), so a word beside
+// one was cut although it fit (found by FuzzChunk).
+func spaceAt(s string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r)
 }
 
 // spaceRun is the length in bytes of the white space at the start of s.

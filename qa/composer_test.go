@@ -19,12 +19,12 @@ func newTestComposer(t *testing.T, sel Selection) (*Composer, *inference.Model) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := inference.Load(ctx, testutil.Shared(t, "models/stories260K"), inference.Options{Backend: "go"})
+	m, err := inference.Load(ctx, testutil.Fixture(t, "models/stories260K"), inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := NewComposer(reg, Selection{}, false, nil)
-	c.bind(m, testutil.Shared(t, "models/stories260K"))
+	c.bind(m, testutil.Fixture(t, "models/stories260K"))
 	if err := c.Use(ctx, sel); err != nil {
 		t.Fatal(err)
 	}

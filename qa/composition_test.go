@@ -47,7 +47,7 @@ func writeComposition(t *testing.T, root, name string, seed uint64, names ...str
 		x := rng.Float64()
 		w.Modules[m] = []float64{x, 1 - x}
 	}
-	shape, err := adapters.ShapeFromHFConfig(testutil.Shared(t, "models/stories260K"))
+	shape, err := adapters.ShapeFromHFConfig(testutil.Fixture(t, "models/stories260K"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func writeComposition(t *testing.T, root, name string, seed uint64, names ...str
 func writeTunedComposition(t *testing.T, root, name string) adapters.Weights {
 	t.Helper()
 	ctx := context.Background()
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, modelDir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestCompositionLogitsEqualDenseReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, modelDir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +242,7 @@ func TestComposerSwapsCompositionsBetweenAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, modelDir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +290,7 @@ func TestComposerPicksTheCompositionCoveringTheProducts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	modelDir := testutil.Shared(t, "models/stories260K")
+	modelDir := testutil.Fixture(t, "models/stories260K")
 	m, err := inference.Load(ctx, modelDir, inference.Options{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +336,7 @@ func TestLLMAnswerInFlightKeepsItsComposition(t *testing.T) {
 		t.Fatal(err)
 	}
 	comp := NewComposer(reg, Selection{}, false, nil)
-	llm, err := NewLLM(ctx, LLMOptions{Dir: testutil.Shared(t, "models/stories260K"), Backend: "go", Composer: comp})
+	llm, err := NewLLM(ctx, LLMOptions{Dir: testutil.Fixture(t, "models/stories260K"), Backend: "go", Composer: comp})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestAskEndToEndWithTheRealModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	comp, _ := newTestComposer(t, Selection{QA: "answering"})
-	llm, err := NewLLM(ctx, LLMOptions{Dir: testutil.Shared(t, "models/stories260K"), Backend: "go", Composer: comp})
+	llm, err := NewLLM(ctx, LLMOptions{Dir: testutil.Fixture(t, "models/stories260K"), Backend: "go", Composer: comp})
 	if err != nil {
 		t.Fatal(err)
 	}

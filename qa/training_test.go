@@ -24,7 +24,7 @@ func (g *servedGen) Generate(_ context.Context, in GenerateInput, _ func(string)
 // A QA training example is the very prompt the pipeline sends for the same question and
 // passages (token for token), then the answer and EOS, with the loss on those only.
 func TestTrainingSeqsArePromptedAsServed(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	r, err := NewRenderer(dir, 512)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestTrainingSeqsArePromptedAsServed(t *testing.T) {
 // An example longer than the sequence keeps its answer whole and drops passages, as the
 // served prompt drops those that do not fit the window.
 func TestTrainingSeqsDropPassagesNotTheAnswer(t *testing.T) {
-	r, err := NewRenderer(testutil.Shared(t, "models/stories260K"), 512)
+	r, err := NewRenderer(testutil.Fixture(t, "models/stories260K"), 512)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestTrainingSeqsDropPassagesNotTheAnswer(t *testing.T) {
 // A custom prompt too long for the sequence loses the start of its text, keeping BOS and
 // the whole answer.
 func TestTrainingSeqsCutCustomPromptStart(t *testing.T) {
-	r, err := NewRenderer(testutil.Shared(t, "models/stories260K"), 512)
+	r, err := NewRenderer(testutil.Fixture(t, "models/stories260K"), 512)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ set -euo pipefail
 export GOEXPERIMENT=simd
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-model="$root/../shared/models/stories260K"
+model="$root/testdata/models/stories260K"
 backend=""
 tags=""
 out=""

@@ -22,7 +22,7 @@ func TestSmokeRun(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("run.sh needs bash")
 	}
-	model := testutil.Shared(t, "models/stories260K")
+	model := testutil.Fixture(t, "models/stories260K")
 	work := t.TempDir()
 	out := filepath.Join(work, "results")
 	cmd := exec.Command("bash", "run.sh", "--smoke", "--model", model, "--work", work, "--out", out)

@@ -23,7 +23,7 @@ var sentenceEnd = regexp.MustCompile(`[.?!]\s+`)
 // TestTokens reports how the 512-token vocabulary splits the benchmark's English and
 // checks that every prompt with its answer fits the model's window.
 func TestTokens(t *testing.T) {
-	tok, err := tokenizer.Load(testutil.Shared(t, "models/stories260K"))
+	tok, err := tokenizer.Load(testutil.Fixture(t, "models/stories260K"))
 	if err != nil {
 		t.Fatal(err)
 	}

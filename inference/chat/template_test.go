@@ -20,7 +20,7 @@ var conversation = []Message{
 
 func fixture(t *testing.T, name string) string {
 	t.Helper()
-	return filepath.Join(testutil.Shared(t, "fixtures/tokenizers"), name)
+	return testutil.Fixture(t, "tokenizers/"+name)
 }
 
 func TestModelTemplates(t *testing.T) {

@@ -101,6 +101,13 @@ func (f *File) Float32(name string) ([]float32, error) {
 	if !ok {
 		return nil, fmt.Errorf("safetensors %s: %q: %w", f.path, name, ErrNotFound)
 	}
+	// Only a known float dtype has its shape checked against its bytes by the header
+	// parser; any other may claim a shape too large to allocate (found by FuzzParseHeader).
+	switch info.DType {
+	case F32, F16, BF16, F64:
+	default:
+		return nil, fmt.Errorf("safetensors %s: tensor %q: convert %s to float32: %w", f.path, name, info.DType, ErrDType)
+	}
 	dst := make([]float32, info.NumElements())
 	if err := f.Float32Into(name, dst); err != nil {
 		return nil, err

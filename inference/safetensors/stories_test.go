@@ -9,7 +9,7 @@ import (
 )
 
 func TestStories260K(t *testing.T) {
-	dir := testutil.Shared(t, "models/stories260K")
+	dir := testutil.Fixture(t, "models/stories260K")
 	for _, path := range []string{dir, filepath.Join(dir, ModelFile)} {
 		s, err := OpenDir(path)
 		if err != nil {

@@ -58,7 +58,7 @@ func TestFastSplitMatchesRegex(t *testing.T) {
 // speed-up is not lost to a one-character difference in how a file spells its regex.
 func TestFixturesUseFastSplit(t *testing.T) {
 	for _, name := range []string{"llama3", "qwen3"} {
-		data, err := os.ReadFile(filepath.Join(testutil.Shared(t, "fixtures/tokenizers"), name, "tokenizer.json"))
+		data, err := os.ReadFile(filepath.Join(testutil.Fixture(t, "tokenizers/"+name), "tokenizer.json"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +22,7 @@ type goldenLine struct {
 
 func readGolden(tb testing.TB) []goldenLine {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(testutil.Shared(tb, "fixtures/tokenizers"), "golden.jsonl"))
+	f, err := os.Open(testutil.Fixture(tb, "tokenizers/golden.jsonl"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -44,10 +43,10 @@ func readGolden(tb testing.TB) []goldenLine {
 	return out
 }
 
-// loadFixture loads one of the shared tokenizers once per test binary run.
+// loadFixture loads one of the fixture tokenizers once per test binary run.
 func loadFixture(tb testing.TB, name string) *Tokenizer {
 	tb.Helper()
-	tok, err := Load(filepath.Join(testutil.Shared(tb, "fixtures/tokenizers"), name))
+	tok, err := Load(testutil.Fixture(tb, "tokenizers/"+name))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func TestSpecialTokensFromConfig(t *testing.T) {
 }
 
 func TestStories260K(t *testing.T) {
-	tok, err := Load(testutil.Shared(t, "models/stories260K"))
+	tok, err := Load(testutil.Fixture(t, "models/stories260K"))
 	if err != nil {
 		t.Fatal(err)
 	}
