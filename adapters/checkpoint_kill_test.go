@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"manualbot/benchmarks/mini"
 	"manualbot/inference"
 	"manualbot/inference/tokenizer"
 	"manualbot/internal/testutil"
@@ -172,15 +171,8 @@ func lightTuneFixture(t *testing.T) tuneKillFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bench, err := mini.Generate(mini.Config{Seed: 2, Gadgets: 4, Test: 2, Tune: 2, QA: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := make([]QARecord, len(bench.QA))
-	for i, r := range bench.QA {
-		recs[i] = QARecord{Question: r.Question, Context: r.Context, Answer: r.Answer}
-	}
-	data, err := QASeqs(tok, recs, 96)
+	prompts, answers := storyQA(2, 8)
+	data, err := qaTrainSeqs(tok, prompts, answers)
 	if err != nil {
 		t.Fatal(err)
 	}

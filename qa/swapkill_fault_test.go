@@ -107,7 +107,7 @@ func TestFusedSwapSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := NewComposer(reg, Selection{}, true, nil)
-	c.bind(m)
+	c.bind(m, model)
 	if err := c.Use(ctx, Selection{Domain: []string{"widget"}, QA: "answering"}); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func swapChild(dirs string) {
 		fail(err)
 	}
 	c := NewComposer(reg, Selection{}, true, nil)
-	c.bind(m)
+	c.bind(m, parts[0])
 	sels := []Selection{
 		{Domain: []string{"widget"}, QA: "answering"},
 		{Domain: []string{"gizmo"}, QA: "answering", Weights: []float64{0.7, 0.3}},
