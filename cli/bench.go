@@ -34,7 +34,7 @@ type benchOutput struct {
 func newBenchCmd(app *App) *cobra.Command {
 	var promptTokens, genTokens int
 	var jsonOut bool
-	var random string
+	var random, randomDType string
 	cmd := &cobra.Command{
 		Use:   "bench --model DIR [--prompt-tokens 256] [--gen-tokens 64] [--json]",
 		Short: "Measure prefill and decode speed and peak memory of a model",
@@ -49,7 +49,7 @@ func newBenchCmd(app *App) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			if random != "" {
-				return benchRandom(ctx, app, random, promptTokens, genTokens, jsonOut)
+				return benchRandom(ctx, app, random, randomDType, promptTokens, genTokens, jsonOut)
 			}
 			if mc.Path == "" {
 				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
@@ -108,6 +108,7 @@ func newBenchCmd(app *App) *cobra.Command {
 	fl.IntVar(&genTokens, "gen-tokens", 64, "tokens to generate")
 	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
 	fl.StringVar(&random, "random", "", "benchmark random weights of these shapes instead: smollm2-135m or tiny")
+	fl.StringVar(&randomDType, "random-dtype", "f32", "dtype of the --random weights: f32, bf16 or f16")
 	app.BindFlag("model.path", fl.Lookup("model"))
 	return cmd
 }

@@ -226,6 +226,10 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 // Backends without the fused op (XLA, which fuses the decomposed form itself) get the
 // decomposed graph.
 func projectSiLU(x, w *Node) *Node {
+	if x.DType() != w.DType() { // the fused op takes one dtype; half-precision weights use halfDot
+		y := project(x, w)
+		return Mul(y, Sigmoid(y))
+	}
 	T, out := x.Shape().Dimensions[0], 1
 	for _, d := range w.Shape().Dimensions[:w.Rank()-1] {
 		out *= d

@@ -141,7 +141,7 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		switch info.DType {
 		case safetensors.F32, safetensors.F16, safetensors.BF16, safetensors.F64:
 		default:
-			return fmt.Errorf("tensor %s has dtype %s, want a floating-point type (F32, BF16, F16)", spec.Name, info.DType)
+			return fmt.Errorf("tensor %s has dtype %s, which the model cannot compute with: want F32, BF16, F16 (or F64, converted to F32)", spec.Name, info.DType)
 		}
 		if i == m.lay.lmHead && m.cfg.headChunks() != nil {
 			continue // loaded as chunks below
@@ -150,14 +150,21 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		if i != m.lay.embed {
 			stored.Shape = m.storedShape(spec.Shape)
 		}
-		t, err := m.newWeight(stored, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
+		raw, err := set.Bytes(spec.Name)
+		if err != nil {
+			return fmt.Errorf("tensor %s: %w", spec.Name, err)
+		}
+		var t *tensors.Tensor
+		if dt := storedDType(info.DType, spec.Shape); dt != dtypes.Float32 {
+			t, err = m.newHalfWeight(stored, dt, raw)
+		} else {
+			t, err = m.newWeight(stored, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
+		}
 		if err != nil {
 			return err
 		}
 		m.base[i] = t
-		if raw, err := set.Bytes(spec.Name); err == nil {
-			releasePages(raw)
-		}
+		releasePages(raw)
 	}
 	return m.loadHeadChunks(set)
 }
@@ -184,7 +191,12 @@ func (m *Model) loadHeadChunks(set *safetensors.Set) error {
 	for i, r := range rows {
 		src := raw[off*rowBytes : (off+r)*rowBytes]
 		spec := weightSpec{Name: fmt.Sprintf("%s[chunk %d]", name, i), Shape: m.storedShape([]int{r, m.cfg.HiddenSize})}
-		t, err := m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })
+		var t *tensors.Tensor
+		if dt := storedDType(info.DType, []int{r, m.cfg.HiddenSize}); dt != dtypes.Float32 {
+			t, err = m.newHalfWeight(spec, dt, src)
+		} else {
+			t, err = m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })
+		}
 		if err != nil {
 			return err
 		}

@@ -167,9 +167,10 @@ func fullForwardMatchesReference(t *testing.T, i int, cfg testmodel.Config, ids 
 		t.Fatal(err)
 	}
 	d := maxDiff(t, got, loadRef(t, dir).forward(ids))
+	limit := forwardTolerance(cfg)
 	t.Logf("max relative logit difference %g over %d tokens", d, len(ids))
-	if d > tol {
-		t.Fatalf("full forward of %d tokens differs from the plain-Go reference by %g (> %g)", len(ids), d, tol)
+	if d > limit {
+		t.Fatalf("full forward of %d tokens differs from the plain-Go reference by %g (> %g)", len(ids), d, limit)
 	}
 	return m, got
 }
