@@ -34,7 +34,7 @@ type benchOutput struct {
 func newBenchCmd(app *App) *cobra.Command {
 	var promptTokens, genTokens int
 	var jsonOut bool
-	var random, randomDType string
+	var random, randomDType, keepRandom string
 	cmd := &cobra.Command{
 		Use:   "bench --model DIR [--prompt-tokens 256] [--gen-tokens 64] [--json]",
 		Short: "Measure prefill and decode speed and peak memory of a model",
@@ -49,7 +49,7 @@ func newBenchCmd(app *App) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			if random != "" {
-				return benchRandom(ctx, app, random, randomDType, promptTokens, genTokens, jsonOut)
+				return benchRandom(ctx, app, random, randomDType, keepRandom, promptTokens, genTokens, jsonOut)
 			}
 			if mc.Path == "" {
 				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
@@ -109,6 +109,7 @@ func newBenchCmd(app *App) *cobra.Command {
 	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
 	fl.StringVar(&random, "random", "", "benchmark random weights of these shapes instead: smollm2-135m or tiny")
 	fl.StringVar(&randomDType, "random-dtype", "f32", "dtype of the --random weights: f32, bf16 or f16")
+	fl.StringVar(&keepRandom, "keep-random", "", "write the --random model into this folder and keep it (e.g. to run llama.cpp on the same weights)")
 	app.BindFlag("model.path", fl.Lookup("model"))
 	return cmd
 }

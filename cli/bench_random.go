@@ -21,7 +21,7 @@ var randomShapes = map[string]func() testmodel.Config{
 // benchRandom writes a random-weight model of the named shapes to a temporary folder and
 // benchmarks it in a child process, so that writing the weights does not count in the
 // peak memory the benchmark reports.
-func benchRandom(ctx context.Context, app *App, shapes, dtype string, promptTokens, genTokens int, jsonOut bool) error {
+func benchRandom(ctx context.Context, app *App, shapes, dtype, keep string, promptTokens, genTokens int, jsonOut bool) error {
 	mk, ok := randomShapes[shapes]
 	if !ok {
 		return fmt.Errorf("bench: unknown --random shapes %q (known: smollm2-135m, tiny)", shapes)
@@ -37,11 +37,15 @@ func benchRandom(ctx context.Context, app *App, shapes, dtype string, promptToke
 	default:
 		return fmt.Errorf("bench: unknown --random-dtype %q (known: f32, bf16, f16)", dtype)
 	}
-	dir, err := os.MkdirTemp("", "manualbot-bench-")
-	if err != nil {
-		return err
+	dir := keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "manualbot-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
-	defer os.RemoveAll(dir)
 	app.Log.Info("writing a random-weight model", "shapes", shapes, "dtype", cfg.DType, "dir", dir)
 	if err := testmodel.Write(dir, cfg, 1); err != nil {
 		return fmt.Errorf("bench: write %s model: %w", shapes, err)
