@@ -29,6 +29,9 @@ type benchOutput struct {
 	PromptTokens        int     `json:"prompt_tokens"`
 	GeneratedTokens     int     `json:"generated_tokens"`
 	Backend             string  `json:"backend"`
+	// Kernels says which matmul kernels ran and the weights' dtype (Model.Kernels).
+	Kernels     string `json:"kernels"`
+	WeightDType string `json:"weight_dtype"`
 }
 
 func newBenchCmd(app *App) *cobra.Command {
@@ -81,10 +84,12 @@ func newBenchCmd(app *App) *cobra.Command {
 				TimeToFirstTokenS:   res.Prefill.Seconds(),
 				ColdTimeToFirstTokS: cold.Prefill.Seconds(),
 				LoadSeconds:         load.Seconds(),
-				WeightsBytes:        cfg.NumParams() * 4,
+				WeightsBytes:        m.WeightBytes(),
 				PromptTokens:        promptTokens,
 				GeneratedTokens:     len(res.IDs),
 				Backend:             m.BackendName(),
+				Kernels:             m.Kernels(),
+				WeightDType:         m.WeightDType(),
 			}
 			out.PeakRSSBytes, err = peakRSS()
 			if err != nil {
@@ -95,10 +100,10 @@ func newBenchCmd(app *App) *cobra.Command {
 				return json.NewEncoder(app.Stdout).Encode(out)
 			}
 			_, err = fmt.Fprintf(app.Stdout,
-				"backend %s, prompt %d tokens, generated %d\nprefill %.1f tokens/s (time to first token %.3f s, cold %.3f s)\ndecode %.1f tokens/s\npeak memory %.1f MiB (%.2fx the %.1f MiB of f32 weights), load %.2f s\n",
-				out.Backend, out.PromptTokens, out.GeneratedTokens, out.PrefillTokensPerS, out.TimeToFirstTokenS,
+				"backend %s, prompt %d tokens, generated %d\nkernels: %s\nprefill %.1f tokens/s (time to first token %.3f s, cold %.3f s)\ndecode %.1f tokens/s\npeak memory %.1f MiB (%.2fx the %.1f MiB of %s weights), load %.2f s\n",
+				out.Backend, out.PromptTokens, out.GeneratedTokens, out.Kernels, out.PrefillTokensPerS, out.TimeToFirstTokenS,
 				out.ColdTimeToFirstTokS, out.DecodeTokensPerS, float64(out.PeakRSSBytes)/(1<<20), out.PeakRSSOverWeights,
-				float64(out.WeightsBytes)/(1<<20), out.LoadSeconds)
+				float64(out.WeightsBytes)/(1<<20), out.WeightDType, out.LoadSeconds)
 			return err
 		},
 	}

@@ -107,13 +107,16 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 		queue:   make(chan struct{}, 1),
 		execs:   map[execKey]*graph.Exec{},
 	}
+	if w := buildWarning(); w != "" && !strings.HasPrefix(opts.Backend, "xla") {
+		log.Warn(w) // the go backend's speed depends on the build; XLA's does not
+	}
 	start := time.Now()
 	if err := m.loadWeights(ctx, dir); err != nil {
 		return nil, err
 	}
 	m.state.Store(&weightState{weights: m.base})
 	log.Info("model loaded", "dir", dir, "architecture", cfg.Architecture, "layers", cfg.NumLayers,
-		"params", cfg.NumParams(), "backend", backend.Name(), "max_context", maxCtx, "took", time.Since(start))
+		"params", cfg.NumParams(), "backend", backend.Name(), "max_context", maxCtx, "kernels", m.Kernels(), "took", time.Since(start))
 	return m, nil
 }
 

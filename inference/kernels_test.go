@@ -1,0 +1,32 @@
+package inference
+
+import (
+	"strings"
+	"testing"
+
+	"manualbot/inference/safetensors"
+	"manualbot/inference/testmodel"
+)
+
+// TestKernelsReportTheBuildAndDType checks the kernel report bench prints names this
+// build's matmul kernels and the dtype the weights are actually kept in.
+func TestKernelsReportTheBuildAndDType(t *testing.T) {
+	src := writeModel(t, testmodel.Tiny(), 1)
+	want := map[string]string{"f32": "F32×F32→F32", "bf16": "BF16×BF16→F32", "f16": "F16×F16→F32"}
+	for _, dt := range []string{"f32", "bf16", "f16"} {
+		dir := src
+		switch dt {
+		case "bf16":
+			dir = convertCheckpoint(t, src, safetensors.BF16, nil)
+		case "f16":
+			dir = convertCheckpoint(t, src, safetensors.F16, nil)
+		}
+		got := loadModel(t, dir).Kernels()
+		if !strings.Contains(got, "matmul "+matmulKernels()) || !strings.Contains(got, "weights "+dt+" ("+want[dt]+")") {
+			t.Errorf("%s: Kernels() = %q", dt, got)
+		}
+	}
+	if k := matmulKernels(); (buildWarning() != "") != strings.Contains(k, "without GOEXPERIMENT=simd") {
+		t.Errorf("matmul kernels %q disagree with the build warning %q", k, buildWarning())
+	}
+}
