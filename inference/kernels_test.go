@@ -1,6 +1,8 @@
 package inference
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -28,5 +30,23 @@ func TestKernelsReportTheBuildAndDType(t *testing.T) {
 	}
 	if k := matmulKernels(); (buildWarning() != "") != strings.Contains(k, "without GOEXPERIMENT=simd") {
 		t.Errorf("matmul kernels %q disagree with the build warning %q", k, buildWarning())
+	}
+}
+
+// TestBuildWarningIsLoggedOnceAtLoad: a build without the SIMD kernels says so, with its
+// cost, once when a model loads on the go backend; a SIMD build says nothing.
+func TestBuildWarningIsLoggedOnceAtLoad(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if _, err := Load(context.Background(), writeModel(t, testmodel.Tiny(), 1), Options{Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Count(buf.String(), "built without GOEXPERIMENT=simd")
+	want := 0
+	if buildWarning() != "" {
+		want = 1
+	}
+	if got != want || (want == 1 && !strings.Contains(buf.String(), "slower")) {
+		t.Fatalf("logged %d build warnings, want %d: %q", got, want, buf.String())
 	}
 }

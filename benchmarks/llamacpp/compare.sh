@@ -9,7 +9,7 @@
 # LLAMA_CPP is a llama.cpp checkout (the issue's figures: commit c392e50) built for the CPU:
 #   cmake -B build -DGGML_NATIVE=ON -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF
 #   cmake --build build -j2 --target llama-bench
-# Needs python3 with numpy. Never commit llama.cpp itself.
+# Needs python3 with numpy (PYTHON picks one). Never commit llama.cpp itself.
 #
 # Knobs (environment): ROUNDS (3), DTYPES ("f32 bf16 f16"), CASES ("decode64 prefill256
 # prefill1280"), LLAMA_THREADS ("2 1": llama.cpp's threads; its busy-wait barriers collapse
@@ -25,6 +25,12 @@ DTYPES=${DTYPES:-f32 bf16 f16}
 CASES=${CASES:-decode64 prefill256 prefill1280}
 LLAMA_THREADS=${LLAMA_THREADS:-2 1}
 WORK=${WORK:-$(mktemp -d /tmp/manualbot-llamacpp-XXXXXX)}
+if [ -z "${PYTHON:-}" ]; then # the first python3 with numpy (hf_to_gguf.py needs it)
+  for p in python3 /usr/bin/python3; do
+    if "$p" -c 'import numpy' 2>/dev/null; then PYTHON=$p; break; fi
+  done
+fi
+[ -n "${PYTHON:-}" ] || { echo "compare.sh: needs a python3 with numpy (set PYTHON)" >&2; exit 1; }
 mkdir -p "$WORK"
 export GOEXPERIMENT=simd
 go build -o "$WORK/manualbot" .
@@ -36,7 +42,7 @@ for dt in $DTYPES; do
       --prompt-tokens 1 --gen-tokens 2 >/dev/null 2>&1
   fi
   if [ ! -f "$WORK/$dt.gguf" ]; then
-    PYTHONPATH=$LLAMA_CPP/gguf-py python3 benchmarks/llamacpp/hf_to_gguf.py "$WORK/$dt" "$WORK/$dt.gguf" "$dt" >/dev/null
+    PYTHONPATH=$LLAMA_CPP/gguf-py "$PYTHON" benchmarks/llamacpp/hf_to_gguf.py "$WORK/$dt" "$WORK/$dt.gguf" "$dt" >/dev/null
   fi
 done
 
