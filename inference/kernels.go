@@ -33,7 +33,7 @@ func envOff(name string) bool {
 func (m *Model) Kernels() string {
 	dt := m.WeightDType()
 	prod := map[string]string{"f32": "F32×F32→F32", "bf16": "BF16×BF16→F32", "f16": "F16×F16→F32"}[dt]
-	if !strings.HasPrefix(strings.ToLower(m.backend.Name()), "go") {
+	if !m.goBackend() {
 		return fmt.Sprintf("%s, weights %s (%s)", m.backend.Name(), dt, prod)
 	}
 	return fmt.Sprintf("go backend: matmul %s, weights %s (%s)", matmulKernels(), dt, prod)

@@ -158,7 +158,7 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 			return fmt.Errorf("tensor %s: %w", spec.Name, err)
 		}
 		var t *tensors.Tensor
-		if dt := storedDType(info.DType, spec.Shape); dt != dtypes.Float32 {
+		if dt := m.storedDType(info.DType, spec.Shape); dt != dtypes.Float32 {
 			t, err = m.newHalfWeight(stored, dt, raw)
 		} else {
 			t, err = m.newWeight(stored, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
@@ -195,7 +195,7 @@ func (m *Model) loadHeadChunks(set *safetensors.Set) error {
 		src := raw[off*rowBytes : (off+r)*rowBytes]
 		spec := weightSpec{Name: fmt.Sprintf("%s[chunk %d]", name, i), Shape: m.storedShape([]int{r, m.cfg.HiddenSize})}
 		var t *tensors.Tensor
-		if dt := storedDType(info.DType, []int{r, m.cfg.HiddenSize}); dt != dtypes.Float32 {
+		if dt := m.storedDType(info.DType, []int{r, m.cfg.HiddenSize}); dt != dtypes.Float32 {
 			t, err = m.newHalfWeight(spec, dt, src)
 		} else {
 			t, err = m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })

@@ -3,6 +3,7 @@ package inference
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"unsafe"
 
 	"github.com/gomlx/compute"
@@ -20,19 +21,29 @@ import (
 // half the bytes a decode step reads. Vectors (norm weights, biases) are converted to f32,
 // which costs nothing measurable and keeps the element-wise graph in one dtype; so a bf16
 // checkpoint whose norms are stored f32 (mixed dtypes) loads the same way. Products with
-// half-precision weights accumulate in f32 (halfDot).
+// half-precision weights accumulate in f32 (graph_half.go).
+//
+// One exception: F16 matrices on the go backend are converted to f32 at load. Its F16
+// kernels (compute v0.1.6) widen F16 to F32 in software (Go's simd package exposes no
+// F16C conversion), which made a 135M-shape decode step 8x slower than with BF16 weights
+// (3.5 against 29.6 tokens/s, side by side); BF16 widens with a shift. XLA keeps F16.
 
 // storedDType is the backend dtype a checkpoint tensor of dtype dt and shape is kept in.
-func storedDType(dt safetensors.DType, shape []int) dtypes.DType {
+func (m *Model) storedDType(dt safetensors.DType, shape []int) dtypes.DType {
 	if len(shape) == 2 {
-		switch dt {
-		case safetensors.BF16:
+		switch {
+		case dt == safetensors.BF16:
 			return dtypes.BFloat16
-		case safetensors.F16:
+		case dt == safetensors.F16 && !m.goBackend():
 			return dtypes.Float16
 		}
 	}
 	return dtypes.Float32
+}
+
+// goBackend reports whether the model runs on GoMLX's pure-Go backend.
+func (m *Model) goBackend() bool {
+	return strings.HasPrefix(strings.ToLower(m.backend.Name()), "go")
 }
 
 // newHalfWeight places raw little-endian half-precision data (BF16 or F16) on the backend
