@@ -226,7 +226,7 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 // Backends without the fused op (XLA, which fuses the decomposed form itself) get the
 // decomposed graph.
 func projectSiLU(x, w *Node) *Node {
-	if x.DType() != w.DType() { // the fused op takes one dtype; half-precision weights use halfDot
+	if x, w = halfOperands(x, w); w.DType().IsHalfPrecision() { // the fused op is f32 only (graph_half.go)
 		y := project(x, w)
 		return Mul(y, Sigmoid(y))
 	}

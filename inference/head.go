@@ -69,7 +69,7 @@ func headLogits(lay *layout, weights, head []*Node, x *Node) *Node {
 // matrix, which the backend reads in place (no copy of the weight).
 func project(x, w *Node) *Node {
 	dims := w.Shape().Dimensions
-	x = asWeightDType(x, w)
+	x, w = halfOperands(x, w)
 	if len(dims) == 2 {
 		return weightDot(x, []int{1}, nil, w, []int{1}, nil)
 	}
