@@ -31,12 +31,15 @@ type benchOutput struct {
 	Backend             string  `json:"backend"`
 	// Concurrent is the --concurrency run, when asked for.
 	Concurrent *concurrencyOutput `json:"concurrent,omitempty"`
+	// Kernels says which matmul kernels ran and the weights' dtype (Model.Kernels).
+	Kernels     string `json:"kernels"`
+	WeightDType string `json:"weight_dtype"`
 }
 
 func newBenchCmd(app *App) *cobra.Command {
 	var promptTokens, genTokens, concurrency int
 	var jsonOut bool
-	var random string
+	var random, randomDType, keepRandom string
 	cmd := &cobra.Command{
 		Use:   "bench --model DIR [--prompt-tokens 256] [--gen-tokens 64] [--json]",
 		Short: "Measure prefill and decode speed and peak memory of a model",
@@ -56,7 +59,7 @@ func newBenchCmd(app *App) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			if random != "" {
-				return benchRandom(ctx, app, random, promptTokens, genTokens, concurrency, jsonOut)
+				return benchRandom(ctx, app, random, randomDType, keepRandom, promptTokens, genTokens, concurrency, jsonOut)
 			}
 			if mc.Path == "" {
 				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
@@ -92,10 +95,12 @@ func newBenchCmd(app *App) *cobra.Command {
 				TimeToFirstTokenS:   res.Prefill.Seconds(),
 				ColdTimeToFirstTokS: cold.Prefill.Seconds(),
 				LoadSeconds:         load.Seconds(),
-				WeightsBytes:        cfg.NumParams() * 4,
+				WeightsBytes:        m.WeightBytes(),
 				PromptTokens:        promptTokens,
 				GeneratedTokens:     len(res.IDs),
 				Backend:             m.BackendName(),
+				Kernels:             m.Kernels(),
+				WeightDType:         m.WeightDType(),
 			}
 			if concurrency > 0 {
 				c, err := benchConcurrent(ctx, m, concurrency, promptTokens, genTokens, out.DecodeTokensPerS)
@@ -113,10 +118,10 @@ func newBenchCmd(app *App) *cobra.Command {
 				return json.NewEncoder(app.Stdout).Encode(out)
 			}
 			_, err = fmt.Fprintf(app.Stdout,
-				"backend %s, prompt %d tokens, generated %d\nprefill %.1f tokens/s (time to first token %.3f s, cold %.3f s)\ndecode %.1f tokens/s\npeak memory %.1f MiB (%.2fx the %.1f MiB of f32 weights), load %.2f s\n",
-				out.Backend, out.PromptTokens, out.GeneratedTokens, out.PrefillTokensPerS, out.TimeToFirstTokenS,
+				"backend %s, prompt %d tokens, generated %d\nkernels: %s\nprefill %.1f tokens/s (time to first token %.3f s, cold %.3f s)\ndecode %.1f tokens/s\npeak memory %.1f MiB (%.2fx the %.1f MiB of %s weights), load %.2f s\n",
+				out.Backend, out.PromptTokens, out.GeneratedTokens, out.Kernels, out.PrefillTokensPerS, out.TimeToFirstTokenS,
 				out.ColdTimeToFirstTokS, out.DecodeTokensPerS, float64(out.PeakRSSBytes)/(1<<20), out.PeakRSSOverWeights,
-				float64(out.WeightsBytes)/(1<<20), out.LoadSeconds)
+				float64(out.WeightsBytes)/(1<<20), out.WeightDType, out.LoadSeconds)
 			if err != nil || out.Concurrent == nil {
 				return err
 			}
@@ -137,6 +142,8 @@ func newBenchCmd(app *App) *cobra.Command {
 	fl.IntVar(&concurrency, "concurrency", 0, "also send this many requests at once and report aggregate tokens/s and latencies")
 	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
 	fl.StringVar(&random, "random", "", "benchmark random weights of these shapes instead: smollm2-135m or tiny")
+	fl.StringVar(&randomDType, "random-dtype", "f32", "dtype of the --random weights: f32, bf16 or f16")
+	fl.StringVar(&keepRandom, "keep-random", "", "write the --random model into this folder and keep it (e.g. to run llama.cpp on the same weights)")
 	app.BindFlag("model.path", fl.Lookup("model"))
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	"manualbot/inference/testmodel"
 )
@@ -20,18 +21,33 @@ var randomShapes = map[string]func() testmodel.Config{
 // benchRandom writes a random-weight model of the named shapes to a temporary folder and
 // benchmarks it in a child process, so that writing the weights does not count in the
 // peak memory the benchmark reports.
-func benchRandom(ctx context.Context, app *App, shapes string, promptTokens, genTokens, concurrency int, jsonOut bool) error {
+func benchRandom(ctx context.Context, app *App, shapes, dtype, keep string, promptTokens, genTokens, concurrency int, jsonOut bool) error {
 	mk, ok := randomShapes[shapes]
 	if !ok {
 		return fmt.Errorf("bench: unknown --random shapes %q (known: smollm2-135m, tiny)", shapes)
 	}
-	dir, err := os.MkdirTemp("", "manualbot-bench-")
-	if err != nil {
-		return err
+	cfg := mk()
+	switch strings.ToLower(dtype) {
+	case "f32", "float32", "":
+		cfg.DType = "F32"
+	case "bf16", "bfloat16":
+		cfg.DType = "BF16"
+	case "f16", "float16":
+		cfg.DType = "F16"
+	default:
+		return fmt.Errorf("bench: unknown --random-dtype %q (known: f32, bf16, f16)", dtype)
 	}
-	defer os.RemoveAll(dir)
-	app.Log.Info("writing a random-weight model", "shapes", shapes, "dir", dir)
-	if err := testmodel.Write(dir, mk(), 1); err != nil {
+	dir := keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "manualbot-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	app.Log.Info("writing a random-weight model", "shapes", shapes, "dtype", cfg.DType, "dir", dir)
+	if err := testmodel.Write(dir, cfg, 1); err != nil {
 		return fmt.Errorf("bench: write %s model: %w", shapes, err)
 	}
 	self, err := os.Executable()

@@ -20,7 +20,7 @@ var headPlaceholder = []int{1}
 func embedRows(lay *layout, weights, head []*Node, ids *Node) *Node {
 	N := ids.Shape().Dimensions[0]
 	if len(head) == 0 || lay.embed != lay.lmHead {
-		return Gather(weights[lay.embed], Reshape(ids, N, 1))
+		return toFloat32(Gather(weights[lay.embed], Reshape(ids, N, 1)))
 	}
 	var x *Node
 	off := 0
@@ -37,7 +37,7 @@ func embedRows(lay *layout, weights, head []*Node, ids *Node) *Node {
 			per := Const(ids.Graph(), int32(dims[1]))
 			idx = Concatenate([]*Node{Div(idx, per), Rem(idx, per)}, 1)
 		}
-		part := Gather(chunk, idx) // [N, D]
+		part := toFloat32(Gather(chunk, idx)) // [N, D]
 		part = Mul(part, Reshape(ConvertDType(in, dtypes.Float32), N, 1))
 		if x == nil {
 			x = part
@@ -69,16 +69,17 @@ func headLogits(lay *layout, weights, head []*Node, x *Node) *Node {
 // matrix, which the backend reads in place (no copy of the weight).
 func project(x, w *Node) *Node {
 	dims := w.Shape().Dimensions
+	x, w = halfOperands(x, w)
 	if len(dims) == 2 {
-		return DotGeneral(x, []int{1}, nil, w, []int{1}, nil)
+		return weightDot(x, []int{1}, nil, w, []int{1}, nil)
 	}
 	S, o, in := dims[0], dims[1], dims[2]
 	T := x.Shape().Dimensions[0]
 	if T*S*o*in >= smallMatMulFlops {
-		return Reshape(DotGeneral(x, []int{1}, nil, w, []int{2}, nil), T, S*o)
+		return Reshape(weightDot(x, []int{1}, nil, w, []int{2}, nil), T, S*o)
 	}
 	xb := BroadcastToDims(Reshape(x, 1, T, in), S, T, in)
-	y := DotGeneral(xb, []int{2}, []int{0}, w, []int{2}, []int{0}) // [S, T, o]
+	y := weightDot(xb, []int{2}, []int{0}, w, []int{2}, []int{0}) // [S, T, o]
 	if T > 1 {
 		y = TransposeAllAxes(y, 1, 0, 2)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -187,7 +188,9 @@ func scaledBT(dst []float32, l LoRA, out int) {
 func (m *Model) fuse(mods []preparedLoRA) (*weightState, error) {
 	merge, err := graph.NewExec(m.backend, func(w, a, b *graph.Node) *graph.Node {
 		// w may be stored split in row blocks ([S, out/S, in], Model.rowSplit).
-		return graph.Add(w, graph.Reshape(graph.DotGeneral(b, []int{1}, nil, a, []int{0}, nil), w.Shape().Dimensions...))
+		// Half-precision weights are merged in f32 and rounded once.
+		delta := graph.Reshape(graph.DotGeneral(b, []int{1}, nil, a, []int{0}, nil), w.Shape().Dimensions...)
+		return graph.ConvertDType(graph.Add(graph.ConvertDType(w, dtypes.Float32), delta), w.DType())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the merge graph: %w", err)

@@ -121,6 +121,9 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 		queue:   make(chan struct{}, 1),
 		execs:   map[execKey]*graph.Exec{},
 	}
+	if w := buildWarning(); w != "" && !strings.HasPrefix(opts.Backend, "xla") {
+		log.Warn(w) // the go backend's speed depends on the build; XLA's does not
+	}
 	m.sched = newScheduler(m, opts.MaxBatch, opts.MaxQueue, opts.PrefillChunk)
 	start := time.Now()
 	if err := m.loadWeights(ctx, dir); err != nil {
@@ -128,7 +131,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 	}
 	m.state.Store(&weightState{weights: m.base})
 	log.Info("model loaded", "dir", dir, "architecture", cfg.Architecture, "layers", cfg.NumLayers,
-		"params", cfg.NumParams(), "backend", backend.Name(), "max_context", maxCtx, "took", time.Since(start))
+		"params", cfg.NumParams(), "backend", backend.Name(), "max_context", maxCtx, "kernels", m.Kernels(), "took", time.Since(start))
 	return m, nil
 }
 
@@ -156,7 +159,7 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		switch info.DType {
 		case safetensors.F32, safetensors.F16, safetensors.BF16, safetensors.F64:
 		default:
-			return fmt.Errorf("tensor %s has dtype %s, want a floating-point type (F32, BF16, F16)", spec.Name, info.DType)
+			return fmt.Errorf("tensor %s has dtype %s, which the model cannot compute with: want F32, BF16, F16 (or F64, converted to F32)", spec.Name, info.DType)
 		}
 		if i == m.lay.lmHead && m.cfg.headChunks() != nil {
 			continue // loaded as chunks below
@@ -165,14 +168,21 @@ func (m *Model) loadWeights(ctx context.Context, dir string) error {
 		if i != m.lay.embed {
 			stored.Shape = m.storedShape(spec.Shape)
 		}
-		t, err := m.newWeight(stored, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
+		raw, err := set.Bytes(spec.Name)
+		if err != nil {
+			return fmt.Errorf("tensor %s: %w", spec.Name, err)
+		}
+		var t *tensors.Tensor
+		if dt := m.storedDType(info.DType, spec.Shape); dt != dtypes.Float32 {
+			t, err = m.newHalfWeight(stored, dt, raw)
+		} else {
+			t, err = m.newWeight(stored, func(dst []float32) error { return set.Float32Into(spec.Name, dst) })
+		}
 		if err != nil {
 			return err
 		}
 		m.base[i] = t
-		if raw, err := set.Bytes(spec.Name); err == nil {
-			releasePages(raw)
-		}
+		releasePages(raw)
 	}
 	return m.loadHeadChunks(set)
 }
@@ -199,7 +209,12 @@ func (m *Model) loadHeadChunks(set *safetensors.Set) error {
 	for i, r := range rows {
 		src := raw[off*rowBytes : (off+r)*rowBytes]
 		spec := weightSpec{Name: fmt.Sprintf("%s[chunk %d]", name, i), Shape: m.storedShape([]int{r, m.cfg.HiddenSize})}
-		t, err := m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })
+		var t *tensors.Tensor
+		if dt := m.storedDType(info.DType, []int{r, m.cfg.HiddenSize}); dt != dtypes.Float32 {
+			t, err = m.newHalfWeight(spec, dt, src)
+		} else {
+			t, err = m.newWeight(spec, func(dst []float32) error { return safetensors.ToFloat32(dst, info.DType, src) })
+		}
 		if err != nil {
 			return err
 		}

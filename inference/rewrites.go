@@ -35,6 +35,10 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 // Backends without the fused op (XLA, which fuses the decomposed form itself) get the
 // decomposed graph.
 func projectSiLU(x, w *Node) *Node {
+	if x, w = halfOperands(x, w); w.DType().IsHalfPrecision() { // the fused op is f32 only (graph_half.go)
+		y := project(x, w)
+		return Mul(y, Sigmoid(y))
+	}
 	y, _ := siluDense(x, w)
 	return y
 }

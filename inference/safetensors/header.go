@@ -5,16 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"math/bits"
 	"sort"
 	"unicode/utf8"
-)
 
-// maxHeaderSize caps the JSON header as the Rust reference does, so a corrupt length cannot
-// make us allocate or parse gigabytes.
-const maxHeaderSize = 100_000_000
+	st "github.com/nlpodyssey/safetensors"
+)
 
 // metadataKey is the header entry holding free-form string metadata rather than a tensor.
 const metadataKey = "__metadata__"
@@ -46,197 +42,80 @@ type header struct {
 	tensors  map[string]TensorInfo
 	names    []string // sorted
 	metadata map[string]string
-	// dataStart is where the data buffer begins in the file: 8 + header length.
-	dataStart int64
-}
-
-// rawInfo is one tensor entry as the JSON says it; pointers tell a missing field from a zero.
-type rawInfo struct {
-	DType   *string   `json:"dtype"`
-	Shape   *[]uint64 `json:"shape"`
-	Offsets *[]uint64 `json:"data_offsets"`
-}
-
-// span is a tensor's [begin, end) in the data buffer, for the layout checks.
-type span struct {
-	name       string
-	begin, end uint64
 }
 
 // parseHeader validates the whole header of a file whose full contents are buf, up front, so
 // every later lookup can slice the buffer without checks. Errors wrap ErrInvalid and name
-// the file (path) and, where one is at fault, the tensor.
+// the file (path).
+//
+// The library (nlpodyssey/safetensors) parses the JSON and checks what the Rust reference
+// checks: the header length, each tensor's byte size against its dtype and shape (with
+// overflow checks), and that the tensors, ordered by offset, tile the data buffer exactly.
+// Two checks of the reference it lacks are made here first: the header must be valid UTF-8
+// (Go's JSON decoder would silently replace bad bytes), and no name may appear twice (a Go
+// map keeps the last one silently).
 func parseHeader(path string, buf []byte) (header, error) {
 	fail := func(format string, args ...any) (header, error) {
 		return header{}, fmt.Errorf("safetensors %s: %s: %w", path, fmt.Sprintf(format, args...), ErrInvalid)
 	}
-	if len(buf) < 8 {
-		return fail("truncated: %d bytes, need at least 8 for the header length", len(buf))
-	}
-	n := binary.LittleEndian.Uint64(buf[:8])
-	if n > maxHeaderSize {
-		return fail("header length %d exceeds the %d-byte limit", n, maxHeaderSize)
-	}
-	if n > uint64(len(buf)-8) {
-		return fail("header length %d runs past the end of the %d-byte file", n, len(buf))
-	}
-	raw := buf[8 : 8+n]
-	if !utf8.Valid(raw) {
-		return fail("header is not valid UTF-8")
-	}
-	entries, err := decodeObject(raw)
-	if err != nil {
-		return fail("header: %v", err)
-	}
-	h := header{tensors: make(map[string]TensorInfo, len(entries)), dataStart: int64(8 + n)}
-	bufLen := uint64(len(buf)) - 8 - n
-	spans := make([]span, 0, len(entries))
-	seen := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		if seen[e.key] {
-			return fail("duplicate entry %q", e.key)
-		}
-		seen[e.key] = true
-		if e.key == metadataKey {
-			if err := json.Unmarshal(e.value, &h.metadata); err != nil {
-				return fail("%s is not a map of strings to strings: %v", metadataKey, err)
+	if len(buf) >= 8 {
+		if n := binary.LittleEndian.Uint64(buf[:8]); n <= uint64(len(buf)-8) {
+			raw := buf[8 : 8+n]
+			if !utf8.Valid(raw) {
+				return fail("header is not valid UTF-8")
 			}
-			continue
+			if err := checkDuplicateKeys(raw); err != nil {
+				return fail("header: %v", err)
+			}
 		}
-		info, sp, err := parseInfo(e.key, e.value, bufLen)
-		if err != nil {
-			return fail("tensor %q: %v", e.key, err)
-		}
-		info.Offset += h.dataStart
-		h.tensors[e.key] = info
-		h.names = append(h.names, e.key)
-		spans = append(spans, sp)
 	}
-	if err := checkLayout(spans, bufLen); err != nil {
+	n, md, err := st.ReadMetadata(buf)
+	if err != nil {
 		return fail("%v", err)
+	}
+	dataStart := int64(8 + n)
+	infos := md.Tensors()
+	h := header{tensors: make(map[string]TensorInfo, len(infos)), metadata: md.Metadata()}
+	for name, info := range infos {
+		shape := make([]int, len(info.Shape))
+		for i, d := range info.Shape {
+			if d > math.MaxInt { // the library checked the product fits in uint64; Go indexes with int
+				return fail("tensor %q: shape %v overflows", name, info.Shape)
+			}
+			shape[i] = int(d)
+		}
+		begin, end := info.DataOffsets[0], info.DataOffsets[1]
+		h.tensors[name] = TensorInfo{Name: name, DType: DType(info.DType.String()), Shape: shape,
+			Offset: dataStart + int64(begin), Size: int64(end - begin)}
+		h.names = append(h.names, name)
 	}
 	sort.Strings(h.names)
 	return h, nil
 }
 
-// parseInfo checks one tensor entry on its own: fields present, offsets ordered and inside
-// the buffer, and (for known dtypes) a byte size that matches the shape.
-func parseInfo(name string, value []byte, bufLen uint64) (TensorInfo, span, error) {
-	var r rawInfo
-	if err := json.Unmarshal(value, &r); err != nil {
-		return TensorInfo{}, span{}, fmt.Errorf("bad entry: %v", err)
-	}
-	switch {
-	case r.DType == nil:
-		return TensorInfo{}, span{}, fmt.Errorf("missing dtype")
-	case r.Shape == nil:
-		return TensorInfo{}, span{}, fmt.Errorf("missing shape")
-	case r.Offsets == nil:
-		return TensorInfo{}, span{}, fmt.Errorf("missing data_offsets")
-	case len(*r.Offsets) != 2:
-		return TensorInfo{}, span{}, fmt.Errorf("data_offsets has %d values, want [begin, end]", len(*r.Offsets))
-	}
-	begin, end := (*r.Offsets)[0], (*r.Offsets)[1]
-	if end < begin {
-		return TensorInfo{}, span{}, fmt.Errorf("data_offsets [%d, %d] out of order", begin, end)
-	}
-	if end > bufLen {
-		return TensorInfo{}, span{}, fmt.Errorf("data_offsets [%d, %d] overrun the %d-byte data buffer", begin, end, bufLen)
-	}
-	dt := DType(*r.DType)
-	shape := make([]int, len(*r.Shape))
-	nelem := uint64(1)
-	for i, d := range *r.Shape {
-		hi, lo := bits.Mul64(nelem, d)
-		if d > math.MaxInt || hi != 0 || lo > math.MaxInt64 {
-			return TensorInfo{}, span{}, fmt.Errorf("shape %v overflows", *r.Shape)
-		}
-		shape[i] = int(d)
-		nelem = lo
-	}
-	if dt.Known() {
-		hi, nbits := bits.Mul64(nelem, uint64(dt.BitSize()))
-		if hi != 0 {
-			return TensorInfo{}, span{}, fmt.Errorf("shape %v of %s overflows", *r.Shape, dt)
-		}
-		if nbits%8 != 0 {
-			return TensorInfo{}, span{}, fmt.Errorf("shape %v of %s is not a whole number of bytes", *r.Shape, dt)
-		}
-		if nbits/8 != end-begin {
-			return TensorInfo{}, span{}, fmt.Errorf("size %d bytes (data_offsets [%d, %d]) but shape %v of %s needs %d",
-				end-begin, begin, end, *r.Shape, dt, nbits/8)
-		}
-	}
-	info := TensorInfo{Name: name, DType: dt, Shape: shape, Offset: int64(begin), Size: int64(end - begin)}
-	return info, span{name: name, begin: begin, end: end}, nil
-}
-
-// checkLayout requires the tensors, ordered by offset, to tile the data buffer exactly, as the
-// Rust reference does: each begins where the previous ended (zero-size tensors may share an
-// offset), and the last ends at the end of the file.
-func checkLayout(spans []span, bufLen uint64) error {
-	sort.Slice(spans, func(i, j int) bool {
-		if spans[i].begin != spans[j].begin {
-			return spans[i].begin < spans[j].begin
-		}
-		return spans[i].end < spans[j].end
-	})
-	var at uint64
-	prev := ""
-	for _, s := range spans {
-		switch {
-		case s.begin < at:
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap tensor %q ending at %d", s.name, s.begin, s.end, prev, at)
-		case s.begin > at:
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap of %d bytes after offset %d", s.name, s.begin, s.end, s.begin-at, at)
-		}
-		at, prev = s.end, s.name
-	}
-	if at != bufLen {
-		return fmt.Errorf("tensors cover %d bytes of the %d-byte data buffer (%d trailing bytes)", at, bufLen, bufLen-at)
-	}
-	return nil
-}
-
-// entry is one key of the header object, in file order.
-type entry struct {
-	key   string
-	value json.RawMessage
-}
-
-// decodeObject splits a JSON object into its entries without merging duplicate keys (which
-// encoding/json would do silently), and rejects anything after the closing brace other than
-// the space padding writers add.
-func decodeObject(raw []byte) ([]entry, error) {
+// checkDuplicateKeys walks the top-level keys of a JSON object, refusing one seen twice
+// (encoding/json, which the library uses, merges duplicates into one map entry silently).
+// Everything else about the JSON is the library's to judge.
+func checkDuplicateKeys(raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("not JSON: %v", err)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil // not an object: the library's error says so
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	var out []entry
+	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("not JSON: %v", err)
+			return nil
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, fmt.Errorf("not JSON: unexpected %v", tok)
+		key, _ := tok.(string)
+		if seen[key] {
+			return fmt.Errorf("duplicate entry %q", key)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("not JSON: value of %q: %v", key, err)
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
 		}
-		out = append(out, entry{key: key, value: v})
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("not JSON: %v", err)
-	}
-	if tok, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("unexpected data after the JSON object (%v %v)", tok, err)
-	}
-	return out, nil
+	return nil
 }

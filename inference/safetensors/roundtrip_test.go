@@ -17,7 +17,7 @@ func rawTensor(name string, dt DType, shape []int, seed byte) Tensor {
 	for _, d := range shape {
 		n *= d
 	}
-	b := make([]byte, n*dt.BitSize()/8)
+	b := make([]byte, n*dt.Size())
 	for i := range b {
 		b[i] = seed + byte(i*7)
 	}
@@ -25,7 +25,7 @@ func rawTensor(name string, dt DType, shape []int, seed byte) Tensor {
 }
 
 func TestRoundTripEveryDType(t *testing.T) {
-	dtypes := []DType{BOOL, U8, I8, F8E5M2, F8E4M3, F8E8M0, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64, C64, F4, F6E2M3, F6E3M2}
+	dtypes := []DType{BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64}
 	tests := []struct {
 		name  string
 		shape []int
@@ -39,9 +39,6 @@ func TestRoundTripEveryDType(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(string(dt)+"/"+tc.name, func(t *testing.T) {
 				shape := tc.shape
-				if dt.BitSize()%8 != 0 && tc.name == "scalar" {
-					t.Skip("a sub-byte scalar is not a whole number of bytes")
-				}
 				want := []Tensor{
 					rawTensor("b.first", dt, shape, 1),
 					rawTensor("a.second", F32, []int{2}, 50), // mixes alignments in one file

@@ -118,7 +118,7 @@ func TestOpenDirRejects(t *testing.T) {
 			dir := shardedModel(t, "")
 			os.WriteFile(filepath.Join(dir, "model-00002-of-00002.safetensors"), []byte{1, 2}, 0o644)
 			return dir
-		}, "truncated", ErrInvalid},
+		}, "header too small", ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

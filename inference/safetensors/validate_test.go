@@ -39,77 +39,80 @@ func TestOpenRejects(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "crafted.safetensors")
 			os.WriteFile(p, nil, 0o644)
 			return p
-		}, "truncated"},
+		}, "header too small"},
 		{"shorter than 8 bytes", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "crafted.safetensors")
 			os.WriteFile(p, []byte{2, 0, 0}, 0o644)
 			return p
-		}, "truncated"},
+		}, "header too small"},
 		{"header length past the end", func(t *testing.T) string {
 			return craft(t, 100, `{}`, nil)
-		}, "header length 100 runs past the end"},
+		}, "invalid header length"},
 		{"huge header length", func(t *testing.T) string {
 			return craft(t, 1<<40, `{}`, nil)
-		}, "exceeds"},
+		}, "header too large"},
 		{"header length near 2^64", func(t *testing.T) string {
 			return craft(t, ^uint64(0)-3, `{}`, nil)
-		}, "exceeds"},
-		{"not JSON", func(t *testing.T) string { return file(t, `{"a":`, nil) }, "not JSON"},
-		{"not an object", func(t *testing.T) string { return file(t, `[1, 2]`, nil) }, "not a JSON object"},
-		{"garbage after object", func(t *testing.T) string { return file(t, `{} x`, nil) }, "after the JSON object"},
+		}, "header too large"},
+		{"not JSON", func(t *testing.T) string { return file(t, `{"a":`, nil) }, "unexpected end of JSON input"},
+		{"not an object", func(t *testing.T) string { return file(t, `[1, 2]`, nil) }, "cannot unmarshal array"},
+		{"garbage after object", func(t *testing.T) string { return file(t, `{} x`, nil) }, "after top-level value"},
 		{"invalid UTF-8", func(t *testing.T) string { return file(t, "{\"\xff\":1}", nil) }, "UTF-8"},
-		{"entry not an object", func(t *testing.T) string { return file(t, `{"w":5}`, nil) }, `tensor "w": bad entry`},
+		{"entry not an object", func(t *testing.T) string { return file(t, `{"w":5}`, nil) }, "cannot unmarshal number"},
 		{"missing dtype", func(t *testing.T) string {
 			return file(t, `{"w":{"shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `tensor "w": missing dtype`},
+		}, `tensor "w": invalid keys`},
 		{"missing shape", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `tensor "w": missing shape`},
+		}, `tensor "w": invalid keys`},
 		{"missing offsets", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[1]}}`, make([]byte, 4))
-		}, `tensor "w": missing data_offsets`},
+		}, `tensor "w": invalid keys`},
 		{"three offsets", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4,8]}}`, make([]byte, 4))
-		}, `tensor "w": data_offsets has 3 values`},
+		}, `tensor "w": invalid "data_offsets" value: expected array of 2 elements`},
 		{"negative dimension", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `tensor "w": bad entry`},
+		}, `tensor "w": invalid "shape" value`},
 		{"offsets out of order", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}`, make([]byte, 4))
-		}, `tensor "w": data_offsets [4, 0] out of order`},
+		}, `invalid metadata offset for tensor "w"`},
 		{"tensor bytes overrun", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 4))
-		}, `tensor "w": data_offsets [0, 8] overrun the 4-byte data buffer`},
+		}, `metadata incomplete buffer`},
 		{"size does not match shape", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `tensor "w": size 4 bytes (data_offsets [0, 4]) but shape [2] of F32 needs 8`},
+		}, `info data offsets mismatch`},
 		{"shape overflows", func(t *testing.T) string {
 			return file(t, `{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `tensor "w": shape [4294967296 4294967296] overflows`},
-		{"sub-byte size", func(t *testing.T) string {
-			return file(t, `{"w":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}}`, make([]byte, 2))
-		}, `not a whole number of bytes`},
+		}, `multiplication overflow`},
+		{"dtype the library does not know", func(t *testing.T) string {
+			return file(t, `{"w":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}}`, make([]byte, 2))
+		}, `tensor "w": invalid DType string value "F8_E4M3"`},
+		{"unknown fields", func(t *testing.T) string {
+			return file(t, `{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"extra":true}}`, []byte{1})
+		}, `tensor "a": invalid keys`},
 		{"overlap", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, make([]byte, 8))
-		}, `tensor "b": data_offsets [4, 8] overlap tensor "a" ending at 8`},
+		}, `invalid metadata offset for tensor "b"`},
 		{"same offsets twice", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `overlap`},
+		}, `invalid metadata offset for tensor "b"`},
 		{"gap", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12))
-		}, `tensor "b": data_offsets [8, 12] leave a gap of 4 bytes after offset 4`},
+		}, `invalid metadata offset for tensor "b"`},
 		{"not starting at zero", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, make([]byte, 8))
-		}, `tensor "a": data_offsets [4, 8] leave a gap`},
+		}, `invalid metadata offset for tensor "a"`},
 		{"trailing bytes", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 6))
-		}, `2 trailing bytes`},
+		}, `metadata incomplete buffer`},
 		{"duplicate name", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, make([]byte, 8))
 		}, `duplicate entry "a"`},
 		{"metadata not strings", func(t *testing.T) string {
 			return file(t, `{"__metadata__":{"n":1}}`, nil)
-		}, `__metadata__ is not a map of strings`},
+		}, `__metadata__ "n" has value "1": expected string type`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,19 +168,6 @@ func TestOpenAccepts(t *testing.T) {
 				t.Errorf("a = %v", b)
 			}
 		}},
-		{"unknown dtype", `{"q":{"dtype":"F3_NEW","shape":[5],"data_offsets":[0,3]},"w":{"dtype":"F32","shape":[1],"data_offsets":[3,7]}}`, []byte{1, 2, 3, 0, 0, 0x80, 0x3f}, func(t *testing.T, f *File) {
-			info, ok := f.Info("q")
-			if !ok || info.DType != "F3_NEW" || info.Size != 3 {
-				t.Errorf("info %+v", info)
-			}
-			if _, err := f.Float32("q"); !errors.Is(err, ErrDType) || !strings.Contains(err.Error(), `"q"`) {
-				t.Errorf("converting q: %v", err)
-			}
-			if v, err := f.Float32("w"); err != nil || v[0] != 1 {
-				t.Errorf("w: %v %v", v, err)
-			}
-		}},
-		{"unknown fields ignored", `{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"extra":true}}`, []byte{1}, nil},
 		{"null metadata", `{"__metadata__":null}`, nil, nil},
 	}
 	for _, tc := range tests {

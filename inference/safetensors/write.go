@@ -2,23 +2,13 @@ package safetensors
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math/bits"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
-)
 
-// jsonInfo is a header entry in the field order the Rust reference writes.
-type jsonInfo struct {
-	DType   DType     `json:"dtype"`
-	Shape   []int     `json:"shape"`
-	Offsets [2]uint64 `json:"data_offsets"`
-}
+	st "github.com/nlpodyssey/safetensors"
+)
 
 // Write stores tensors and metadata (may be nil) at path, atomically: it writes a temporary
 // file in the same directory, fsyncs it and renames it over path, so a crash never leaves a
@@ -26,7 +16,7 @@ type jsonInfo struct {
 // to a multiple of 8 bytes; data is laid out by descending element size, then name, as the
 // Rust reference does, so every tensor is naturally aligned within the file.
 func Write(path string, tensors []Tensor, metadata map[string]string) error {
-	hdr, order, err := buildHeader(tensors, metadata)
+	views, err := libViews(tensors)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -46,14 +36,8 @@ func Write(path string, tensors []Tensor, metadata map[string]string) error {
 		}
 	}()
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(hdr)))
-	_, _ = w.Write(n[:])
-	_, _ = w.Write(hdr)
-	for _, i := range order {
-		if _, err := w.Write(tensors[i].Data); err != nil {
-			return fmt.Errorf("write %s: tensor %s: %w", path, tensors[i].Name, err)
-		}
+	if err := st.SerializeToWriter(views, metadata, w); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -79,54 +63,38 @@ func Write(path string, tensors []Tensor, metadata map[string]string) error {
 	return nil
 }
 
-// buildHeader checks the tensors and returns the padded JSON header and the order in which
-// their data follows it.
-func buildHeader(tensors []Tensor, metadata map[string]string) ([]byte, []int, error) {
-	order := make([]int, len(tensors))
-	seen := make(map[string]bool, len(tensors))
-	for i, t := range tensors {
-		order[i] = i
+// view is a Tensor as the library's writer sees it. The library's own TensorView refuses
+// 0-d tensors, so the project checks sizes itself (checkTensor) and hands over this.
+type view struct {
+	dtype st.DType
+	shape []uint64
+	data  []byte
+}
+
+func (v view) DType() st.DType { return v.dtype }
+func (v view) Shape() []uint64 { return v.shape }
+func (v view) Data() []byte    { return v.data }
+func (v view) DataLen() uint64 { return uint64(len(v.data)) }
+
+// libViews checks the tensors and keys them by name for the library, which takes a map:
+// a duplicate name would silently drop a tensor there, so it is refused here.
+func libViews(tensors []Tensor) (map[string]view, error) {
+	views := make(map[string]view, len(tensors))
+	for _, t := range tensors {
 		if err := checkTensor(t); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		if seen[t.Name] {
-			return nil, nil, fmt.Errorf("tensor %s: duplicate name", t.Name)
+		if _, dup := views[t.Name]; dup {
+			return nil, fmt.Errorf("tensor %s: duplicate name", t.Name)
 		}
-		seen[t.Name] = true
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		ta, tb := tensors[a], tensors[b]
-		if d := tb.DType.alignment() - ta.DType.alignment(); d != 0 {
-			return d
+		dt, _ := t.DType.lib()
+		shape := make([]uint64, len(t.Shape))
+		for i, d := range t.Shape {
+			shape[i] = uint64(d)
 		}
-		return strings.Compare(ta.Name, tb.Name)
-	})
-	entries := make(map[string]any, len(tensors)+1)
-	if metadata != nil {
-		entries[metadataKey] = metadata
+		views[t.Name] = view{dtype: dt, shape: shape, data: t.Data}
 	}
-	var at uint64
-	for _, i := range order {
-		t := tensors[i]
-		shape := t.Shape
-		if shape == nil {
-			shape = []int{} // a 0-d tensor is "shape": [], never null.
-		}
-		end := at + uint64(len(t.Data))
-		entries[t.Name] = jsonInfo{DType: t.DType, Shape: shape, Offsets: [2]uint64{at, end}}
-		at = end
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep names like "a<b" readable, as other writers do.
-	if err := enc.Encode(entries); err != nil {
-		return nil, nil, fmt.Errorf("header: %w", err)
-	}
-	hdr := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	for len(hdr)%8 != 0 {
-		hdr = append(hdr, ' ')
-	}
-	return hdr, order, nil
+	return views, nil
 }
 
 // checkTensor refuses what a reader would reject, so that Write never produces a file Open
@@ -149,9 +117,9 @@ func checkTensor(t Tensor) error {
 		}
 		nelem = lo
 	}
-	hi, nbits := bits.Mul64(nelem, uint64(t.DType.BitSize()))
-	if hi != 0 || nbits%8 != 0 || nbits/8 != uint64(len(t.Data)) {
-		return fmt.Errorf("tensor %s: %d bytes of data, but shape %v of %s needs %d bits", t.Name, len(t.Data), t.Shape, t.DType, nbits)
+	hi, nbytes := bits.Mul64(nelem, uint64(t.DType.Size()))
+	if hi != 0 || nbytes != uint64(len(t.Data)) {
+		return fmt.Errorf("tensor %s: %d bytes of data, but shape %v of %s needs %d", t.Name, len(t.Data), t.Shape, t.DType, nbytes)
 	}
 	return nil
 }
