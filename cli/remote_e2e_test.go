@@ -5,17 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"manualbot/bot"
-	"manualbot/bot/fakeslack"
-	"manualbot/configs"
 	"manualbot/inference/remote/fakeengine"
 	"manualbot/inference/tokenizer"
 	"manualbot/internal/testutil"
@@ -61,7 +56,7 @@ func descaleReply(r fakeengine.Request) string {
 
 // engineEnv points the config at the fake engine; extra adds or overrides keys.
 func engineEnv(t *testing.T, data, model, endpoint string, extra map[string]string) {
-	env := map[string]string{
+	setenv(t, map[string]string{
 		"MANUALBOT_DATA_DIR":           data,
 		"MANUALBOT_LOG_LEVEL":          "error",
 		"MANUALBOT_MODEL_PATH":         model,
@@ -72,20 +67,7 @@ func engineEnv(t *testing.T, data, model, endpoint string, extra map[string]stri
 		"MANUALBOT_MODEL_RETRIES":      "1",
 		"MANUALBOT_MODEL_TIMEOUT":      "2s",
 		"MANUALBOT_MODEL_IDLE_TIMEOUT": "2s",
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-}
-
-func ingestExample(t *testing.T, data string) {
-	t.Helper()
-	if _, _, err := runCLI(t, "--data-dir", data, "ingest", "--product", "brewmaster", testutil.RepoRoot(t)+"/examples/manuals"); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
+	}, extra)
 }
 
 // TestAskThroughEngine answers `ask` on the fake vLLM: the prompt rendered and counted
@@ -210,56 +192,11 @@ func TestServeThroughEngine(t *testing.T) {
 	if _, _, err := runCLI(t, "adapters", "merge", "--method", "cat", "--out", cat, ads+"/widget", ads+"/answering"); err != nil {
 		t.Fatal(err)
 	}
-	slack := fakeslack.New(t)
-	listen := freeAddr(t)
-	engineEnv(t, data, model, eng.URL+"/v1", map[string]string{
-		"MANUALBOT_MODEL_ENGINE_ADAPTER":  cat,
-		"MANUALBOT_ADAPTERS_DIRS":         ads,
-		"MANUALBOT_SLACK_MODE":            "http",
-		"MANUALBOT_SLACK_BOT_TOKEN":       fakeslack.BotToken,
-		"MANUALBOT_SLACK_SIGNING_SECRET":  fakeslack.SigningSecret,
-		"MANUALBOT_SLACK_API_URL":         slack.APIURL(),
-		"MANUALBOT_SLACK_LISTEN":          listen,
-		"MANUALBOT_SLACK_METRICS_LISTEN":  freeAddr(t),
-		"MANUALBOT_SLACK_UPDATE_INTERVAL": "10ms",
-		"MANUALBOT_SLACK_ADMINS":          "UADMIN",
-	})
-	cfg, err := configs.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := &App{Config: cfg, Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, app, app.servePipeline) }()
-	waitServing(t, listen, done, 30*time.Second)
-	events := "http://" + listen + bot.EventsPath
-	ask := func(id, user, text string, final func(string) bool) (string, fakeslack.Message) {
-		ts := slack.UserMessage("C1", user, text, "")
-		req := fakeslack.EventRequest(events, fakeslack.Callback(id, fakeslack.Mention("C1", user, text, ts, "")), fakeslack.SigningSecret, time.Now())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		var last string
-		var msg fakeslack.Message
-		slack.WaitFor(30*time.Second, "the reply to "+id, func() bool {
-			msgs := slack.BotMessages("C1", ts)
-			if len(msgs) == 0 {
-				return false
-			}
-			msg = msgs[len(msgs)-1]
-			last = string(msg.Blocks) + msg.Text
-			return final(last)
-		})
-		return last, msg
-	}
-	answered := func(s string) bool { return strings.Contains(s, `"type":"actions"`) }
-	adminDone := func(s string) bool { return !strings.Contains(s, "Looking in the manuals") }
+	engineEnv(t, data, model, eng.URL+"/v1", map[string]string{"MANUALBOT_MODEL_ENGINE_ADAPTER": cat})
+	r := startServe(t, data, map[string]string{"MANUALBOT_ADAPTERS_DIRS": ads}, serveOpts{})
 	q := "<@UBOT> How do I descale the Brewmaster 3000?"
 
-	first, msg := ask("Ev1", "UALICE", q, answered)
+	first, msg := r.Ask("Ev1", "UALICE", q, isAnswer)
 	loads := eng.Loads()
 	if len(loads) != 1 || !strings.Contains(first, "Run the descaling program with the kit") || !strings.Contains(first, "("+loads[0]+")") {
 		t.Fatalf("loads %v; first answer:\n%s", loads, first)
@@ -271,37 +208,34 @@ func TestServeThroughEngine(t *testing.T) {
 	if msg.Updates+msg.Appends < 2 {
 		t.Errorf("the answer arrived in %d updates and %d appends: it did not stream", msg.Updates, msg.Appends)
 	}
-	ask("Ev2", "UALICE", q, answered)
+	r.Ask("Ev2", "UALICE", q, isAnswer)
 	if got := eng.Loads(); len(got) != 1 {
 		t.Errorf("a second answer registered the adapter again: %v", got)
 	}
-	if reply, _ := ask("Ev3", "UADMIN", "<@UBOT> use qa=answering", adminDone); strings.Contains(strings.ToLower(reply), "error") {
+	if reply, _ := r.Ask("Ev3", "UADMIN", "<@UBOT> use qa=answering", isReply); strings.Contains(strings.ToLower(reply), "error") {
 		t.Fatalf("admin use failed:\n%s", reply)
 	}
 	loads = eng.Loads()
 	if len(loads) != 2 || !strings.HasPrefix(loads[1], "answering-") {
 		t.Fatalf("the swap registered %v", loads)
 	}
-	third, _ := ask("Ev4", "UALICE", q, answered)
+	third, _ := r.Ask("Ev4", "UALICE", q, isAnswer)
 	if !strings.Contains(third, "("+loads[1]+")") || !strings.Contains(third, "adapters: answering") {
 		t.Errorf("the answer after the swap did not use the new adapter:\n%s", third)
 	}
 	if un := eng.Unloads(); len(un) != 1 || un[0] != loads[0] {
 		t.Errorf("the replaced adapter was not unloaded once idle: %v", un)
 	}
-	status, _ := ask("Ev5", "UADMIN", "<@UBOT> status", adminDone)
+	status, _ := r.Ask("Ev5", "UADMIN", "<@UBOT> status", isReply)
 	if !strings.Contains(status, "stories on vllm at "+eng.URL) || !strings.Contains(status, "on the engine as "+loads[1]) {
 		t.Errorf("status does not name the engine and its adapter:\n%s", status)
 	}
 	eng.Inject("/v1/completions", fakeengine.Fault{Status: 500}, fakeengine.Fault{Status: 500})
 	apology := func(s string) bool { return strings.Contains(s, "Sorry") }
-	if failed, _ := ask("Ev6", "UALICE", q, apology); !strings.Contains(failed, "model is unavailable") {
+	if failed, _ := r.Ask("Ev6", "UALICE", q, apology); !strings.Contains(failed, "model is unavailable") {
 		t.Errorf("an engine failure did not say the model is unavailable:\n%s", failed)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
+	r.Stop()
 }
 
 // cancelWriter cancels the command's context at the first answer text it receives, as an

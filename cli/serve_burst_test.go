@@ -1,19 +1,14 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"manualbot/bot"
 	"manualbot/bot/fakeslack"
-	"manualbot/configs"
 	"manualbot/internal/testutil"
 )
 
@@ -26,39 +21,15 @@ func TestServeBurstNoneLost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a model")
 	}
-	data := t.TempDir()
-	if _, _, err := runCLI(t, "--data-dir", data, "ingest", "--product", "brewmaster", testutil.RepoRoot(t)+"/examples/manuals"); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
-	slack := fakeslack.New(t)
-	listen := freeAddr(t)
 	const perUser, limit, greedy = 3, 3, 6
-	for k, v := range map[string]string{
-		"MANUALBOT_DATA_DIR":               data,
+	r := startServe(t, ingestedData(t), map[string]string{
 		"MANUALBOT_MODEL_PATH":             testutil.Fixture(t, "models/stories260K"),
 		"MANUALBOT_MODEL_MAX_TOKENS":       "8",
-		"MANUALBOT_SLACK_MODE":             "http",
-		"MANUALBOT_SLACK_BOT_TOKEN":        fakeslack.BotToken,
-		"MANUALBOT_SLACK_SIGNING_SECRET":   fakeslack.SigningSecret,
-		"MANUALBOT_SLACK_API_URL":          slack.APIURL(),
-		"MANUALBOT_SLACK_LISTEN":           listen,
-		"MANUALBOT_SLACK_METRICS_LISTEN":   "",
-		"MANUALBOT_SLACK_UPDATE_INTERVAL":  "10ms",
+		"MANUALBOT_SLACK_ADMINS":           "",
 		"MANUALBOT_SLACK_USER_RATE_LIMIT":  fmt.Sprint(limit),
 		"MANUALBOT_SLACK_SHUTDOWN_TIMEOUT": "60s",
-	} {
-		t.Setenv(k, v)
-	}
-	cfg, err := configs.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := &App{Config: cfg, Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, app, app.servePipeline) }()
-	waitServing(t, listen, done, 30*time.Second)
-	events := "http://" + listen + bot.EventsPath
+	}, serveOpts{})
+	slack, events := r.Slack, r.Events
 
 	type question struct{ id, user, ts string }
 	var qs []question
@@ -111,10 +82,7 @@ func TestServeBurstNoneLost(t *testing.T) {
 			answered[q.user]++
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
+	r.Stop()
 	for u := range 10 {
 		if user := fmt.Sprintf("U%02d", u); answered[user] != perUser || limited[user] != 0 {
 			t.Errorf("%s: %d answered, %d rate-limited; want all %d answered", user, answered[user], limited[user], perUser)

@@ -1,19 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"manualbot/adapters"
-	"manualbot/bot"
-	"manualbot/bot/fakeslack"
-	"manualbot/configs"
 	"manualbot/internal/testutil"
 )
 
@@ -68,85 +61,32 @@ func TestServeUsesComposition(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a model")
 	}
-	data := t.TempDir()
-	if _, _, err := runCLI(t, "--data-dir", data, "ingest", "--product", "brewmaster", testutil.RepoRoot(t)+"/examples/manuals"); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
 	ads := testutil.PEFTAdapters(t)
 	writeCLIComposition(t, ads, "brew-a", func(i int) float64 { return 0.2 + 0.1*float64(i%5) })
 	writeCLIComposition(t, ads, "brew-b", func(i int) float64 { return 0.9 - 0.1*float64(i%5) })
-	slack := fakeslack.New(t)
-	listen := freeAddr(t)
-	for k, v := range map[string]string{
-		"MANUALBOT_DATA_DIR":              data,
-		"MANUALBOT_MODEL_PATH":            testutil.Fixture(t, "models/stories260K"),
-		"MANUALBOT_MODEL_MAX_TOKENS":      "16",
-		"MANUALBOT_ADAPTERS_DIRS":         ads,
-		"MANUALBOT_ADAPTERS_COMPOSITION":  "brew-a",
-		"MANUALBOT_SLACK_MODE":            "http",
-		"MANUALBOT_SLACK_BOT_TOKEN":       fakeslack.BotToken,
-		"MANUALBOT_SLACK_SIGNING_SECRET":  fakeslack.SigningSecret,
-		"MANUALBOT_SLACK_API_URL":         slack.APIURL(),
-		"MANUALBOT_SLACK_LISTEN":          listen,
-		"MANUALBOT_SLACK_METRICS_LISTEN":  "",
-		"MANUALBOT_SLACK_UPDATE_INTERVAL": "10ms",
-		"MANUALBOT_SLACK_ADMINS":          "UADMIN",
-	} {
-		t.Setenv(k, v)
-	}
-	cfg, err := configs.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := &App{Config: cfg, Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, app, app.servePipeline) }()
-	waitServing(t, listen, done, 30*time.Second)
-	events := "http://" + listen + bot.EventsPath
-	ask := func(id, user, text string) string {
-		final := func(s string) bool { return !strings.Contains(s, "Looking in the manuals") }
-		if !strings.Contains(text, " use ") {
-			final = func(s string) bool { return strings.Contains(s, `"type":"actions"`) }
-		}
-		ts := slack.UserMessage("C1", user, text, "")
-		req := fakeslack.EventRequest(events, fakeslack.Callback(id, fakeslack.Mention("C1", user, text, ts, "")), fakeslack.SigningSecret, time.Now())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		var last string
-		slack.WaitFor(30*time.Second, "the reply to "+id, func() bool {
-			msgs := slack.BotMessages("C1", ts)
-			if len(msgs) == 0 {
-				return false
-			}
-			last = string(msgs[len(msgs)-1].Blocks) + msgs[len(msgs)-1].Text
-			return final(last)
-		})
-		return last
-	}
+	r := startServe(t, ingestedData(t), map[string]string{
+		"MANUALBOT_MODEL_PATH":           testutil.Fixture(t, "models/stories260K"),
+		"MANUALBOT_MODEL_MAX_TOKENS":     "16",
+		"MANUALBOT_ADAPTERS_DIRS":        ads,
+		"MANUALBOT_ADAPTERS_COMPOSITION": "brew-a",
+	}, serveOpts{})
 	q := "<@UBOT> How do I descale the Brewmaster 3000?"
-	if a := ask("Ev1", "UALICE", q); !strings.Contains(a, "composition: brew-a (widget + answering)") {
+	if a := r.AskText("Ev1", "UALICE", q); !strings.Contains(a, "composition: brew-a (widget + answering)") {
 		t.Errorf("the configured composition does not answer:\n%s", a)
 	}
 	for i, bad := range []string{"use composition=../brew-b", "use composition=widget"} {
-		if reply := ask("Bad"+string(rune('0'+i)), "UADMIN", "<@UBOT> "+bad); strings.Contains(reply, "Now answering") {
+		if reply := r.AskText("Bad"+string(rune('0'+i)), "UADMIN", "<@UBOT> "+bad); strings.Contains(reply, "Now answering") {
 			t.Errorf("%q accepted:\n%s", bad, reply)
 		}
 	}
-	if a := ask("Ev2", "UALICE", q); !strings.Contains(a, "composition: brew-a") {
+	if a := r.AskText("Ev2", "UALICE", q); !strings.Contains(a, "composition: brew-a") {
 		t.Errorf("a refused swap changed the composition:\n%s", a)
 	}
-	if reply := ask("Ev3", "UADMIN", "<@UBOT> use composition=brew-b"); !strings.Contains(reply, "Now answering with composition=brew-b") {
+	if reply := r.AskText("Ev3", "UADMIN", "<@UBOT> use composition=brew-b"); !strings.Contains(reply, "Now answering with composition=brew-b") {
 		t.Fatalf("admin use composition failed:\n%s", reply)
 	}
-	if a := ask("Ev4", "UALICE", q); !strings.Contains(a, "composition: brew-b (widget + answering)") {
+	if a := r.AskText("Ev4", "UALICE", q); !strings.Contains(a, "composition: brew-b (widget + answering)") {
 		t.Errorf("the answer after the swap does not name brew-b:\n%s", a)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
+	r.Stop()
 }
