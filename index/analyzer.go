@@ -7,7 +7,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/regexp"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -26,8 +25,7 @@ const wordTokenizer = "manualbot_words"
 // reader analyses as the writer did).
 func addTextAnalyzer(m *mapping.IndexMappingImpl) error {
 	if err := m.AddCustomTokenizer(wordTokenizer, map[string]any{
-		"type":   regexp.Name,
-		"regexp": `[\p{L}\p{N}]+(?:'[sS])?`,
+		"type": wordTokenizerType, // the regexp [\p{L}\p{N}]+(?:'[sS])?, by hand (tokenizer.go)
 	}); err != nil {
 		return fmt.Errorf("index mapping: tokenizer: %w", err)
 	}

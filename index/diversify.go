@@ -21,13 +21,19 @@ const duplicateShare = 0.7
 // away is left out. When the cap leaves fewer than k, the capped passages fill the list
 // in rank order.
 func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
+	// Word sets are made when first compared, from ranked's own (unmerged) texts: the
+	// loop mostly stops after k or a few more, well before the end of ranked.
 	words := make([]map[string]bool, len(ranked))
-	for i, h := range ranked {
-		heading := ""
-		if n := len(h.Section); n > 0 {
-			heading = h.Section[n-1]
+	wordsOf := func(i int) map[string]bool {
+		if words[i] == nil {
+			h := ranked[i]
+			heading := ""
+			if n := len(h.Section); n > 0 {
+				heading = h.Section[n-1]
+			}
+			words[i] = wordSet(heading + " " + h.Text)
 		}
-		words[i] = wordSet(heading + " " + h.Text)
+		return words[i]
 	}
 	out := make([]Hit, 0, k) // never grows past k: placed points into it
 	var spill []Hit
@@ -47,7 +53,7 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 		}
 		dup := false
 		for _, j := range kept {
-			if jaccard(words[i], words[j]) >= duplicateShare {
+			if jaccard(wordsOf(i), wordsOf(j)) >= duplicateShare {
 				dup = true
 				break
 			}

@@ -142,6 +142,7 @@ func readLengths(r bleveidx.IndexReader) (lengthStats, error) {
 // candidate is one of Bleve's hits being rescored.
 type candidate struct {
 	id       string
+	iid      bleveidx.IndexInternalID // in the snapshot that found it (see storedLoader)
 	docID    string
 	bodyLen  int
 	tokens   int

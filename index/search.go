@@ -65,19 +65,35 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(filtered(root, q), max(candidates, 3*k), 0, false)
-	req.Fields = []string{fDocID, fBodyLen, fTokens}
 	req.IncludeLocations = true
+	// The loader's snapshot is taken before the search's, so that when nothing changed
+	// in between (the usual case: a published generation is only read) the internal ids
+	// the search returns are the loader's.
+	l, err := newStoredLoader(g)
+	if err != nil {
+		return nil, err
+	}
+	defer l.close()
 	res, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
+	refs := make([]docRef, len(res.Hits))
+	for i, h := range res.Hits {
+		refs[i] = docRef{iid: h.IndexInternalID, id: h.ID}
+	}
+	fields, err := loadFields(ctx, g, l, refs, []string{fDocID, fBodyLen, fTokens})
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
 	cands := make([]*candidate, 0, len(res.Hits))
 	var fuzzyTerms []string
-	for _, h := range res.Hits {
-		c := &candidate{id: h.ID, locs: h.Locations[fText]}
-		c.docID, _ = h.Fields[fDocID].(string)
-		bl, _ := h.Fields[fBodyLen].(float64)
-		tk, _ := h.Fields[fTokens].(float64)
+	for i, h := range res.Hits {
+		c := &candidate{id: h.ID, iid: refs[i].iid, locs: h.Locations[fText]}
+		f := fields[h.ID]
+		c.docID, _ = f[fDocID].(string)
+		bl, _ := f[fBodyLen].(float64)
+		tk, _ := f[fTokens].(float64)
 		c.bodyLen, c.tokens = int(bl), int(tk)
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
@@ -92,7 +108,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 	}
 	rescore(cands, exact, missing, st)
-	return s.hits(ctx, g, cands, k, q.DocID != "")
+	return s.hits(ctx, g, l, cands, k, q.DocID != "")
 }
 
 // candidateQuery is a disjunction of the exact terms and, for terms the index lacks,
@@ -148,24 +164,22 @@ func filtered(match query.Query, q Query) query.Query {
 
 // hits loads the stored fields of the best candidates and keeps k of them, at most two
 // per document unless oneDoc, with near-duplicate passages left out.
-func (s *Store) hits(ctx context.Context, g *generation, cands []*candidate, k int, oneDoc bool) ([]Hit, error) {
+func (s *Store) hits(ctx context.Context, g *generation, l *storedLoader, cands []*candidate, k int, oneDoc bool) ([]Hit, error) {
 	pool := cands[:min(len(cands), max(3*k, 30))]
 	if len(pool) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(pool))
+	refs := make([]docRef, len(pool))
 	for i, c := range pool {
-		ids[i] = c.id
+		refs[i] = docRef{iid: c.iid, id: c.id}
 	}
-	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = storedFields()
-	res, err := g.idx.SearchInContext(ctx, req)
+	fields, err := loadFields(ctx, g, l, refs, storedFields())
 	if err != nil {
 		return nil, fmt.Errorf("search: load passages: %w", err)
 	}
-	chunks := make(map[string]Chunk, len(res.Hits))
-	for _, h := range res.Hits {
-		chunks[h.ID] = fromFields(h.ID, h.Fields)
+	chunks := make(map[string]Chunk, len(fields))
+	for id, f := range fields {
+		chunks[id] = fromFields(id, f)
 	}
 	ranked := make([]Hit, 0, len(pool))
 	for _, c := range pool {
