@@ -12,8 +12,8 @@ import (
 // The domain-skill workflow from the command line: ingest a manual, train a LoRA on its
 // chunks, then learn CAT weights for it and a QA adapter, and use the result.
 func TestTrainAndTuneFromTheCommandLine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains on a model")
+	if testing.Short() || raceEnabled {
+		t.Skip("trains on a model (not under -short; the race run keeps to the concurrent paths)")
 	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	data := t.TempDir()

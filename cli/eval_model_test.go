@@ -58,6 +58,9 @@ func TestAdapterDir(t *testing.T) {
 // from the index (and cites) when it has none. The tiny model cannot answer; the test
 // checks that every method answers every question, not how well.
 func TestEvalModelMethods(t *testing.T) {
+	if raceEnabled {
+		t.Skip("generates with every method in turn, one at a time: the race run keeps to the concurrent paths")
+	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	model := testutil.Fixture(t, "models/stories260K")
 	ads := testutil.PEFTAdapters(t)

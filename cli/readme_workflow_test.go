@@ -86,8 +86,8 @@ var heldOutLoss = regexp.MustCompile(`held-out loss ([0-9.]+) -> ([0-9.]+)`)
 // the held-out loss; the composition must answer ask, name itself, and give the same greedy
 // ids as generate with its exported PEFT adapter; nothing may be written outside data/.
 func TestReadmeAdapterWorkflow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains two adapters and tunes their composition (a few minutes)")
+	if testing.Short() || raceEnabled {
+		t.Skip("trains two adapters and tunes their composition (a few minutes; single-threaded work the race run need not repeat)")
 	}
 	t.Setenv("MANUALBOT_LOG_LEVEL", "error")
 	model := testutil.Fixture(t, "models/stories260K")
