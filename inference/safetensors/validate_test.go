@@ -95,9 +95,11 @@ func TestOpenRejects(t *testing.T) {
 		{"overlap", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, make([]byte, 8))
 		}, `invalid metadata offset for tensor "b"`},
+		// The two tensors tie at offset 0 and the library orders them by offset from a map,
+		// so either one is the tensor it names: both are at fault.
 		{"same offsets twice", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4))
-		}, `invalid metadata offset for tensor "b"`},
+		}, `invalid metadata offset for tensor "`},
 		{"gap", func(t *testing.T) string {
 			return file(t, `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12))
 		}, `invalid metadata offset for tensor "b"`},
