@@ -24,14 +24,11 @@ type nativeStream struct {
 	channel string
 	ts      string
 
+	pacedLoop
+
 	mu     sync.Mutex
 	latest string
 	sent   string
-
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
 }
 
 // startNative opens a native stream in m's thread, or returns nil when native streaming
@@ -61,8 +58,7 @@ func (b *Bot) startNative(ctx context.Context, m incoming) *nativeStream {
 		b.metrics.errors.WithLabelValues("stream_refused").Inc()
 		return nil
 	}
-	s := &nativeStream{b: b, channel: m.Channel, ts: ts,
-		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	s := &nativeStream{b: b, channel: m.Channel, ts: ts, pacedLoop: newPacedLoop()}
 	go s.run(ctx)
 	return s
 }
@@ -71,48 +67,28 @@ func (s *nativeStream) update(text string) {
 	s.mu.Lock()
 	s.latest = text
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.poke()
 }
 
 // run appends what the answer grew by, paced like chat.update.
 func (s *nativeStream) run(ctx context.Context) {
-	defer close(s.done)
-	last := time.Now()
-	for {
-		select {
-		case <-s.wake:
-		case <-s.quit:
-			return
-		case <-ctx.Done():
-			return
-		}
-		if !sleepUnless(ctx, s.quit, s.b.opts.UpdateInterval-time.Since(last)) || !sleepUnless(ctx, s.quit, s.b.pace.reserve(s.channel)) {
-			return
-		}
+	s.pacedLoop.run(ctx, s.b.opts.UpdateInterval, func() time.Duration { return s.b.pace.reserve(s.channel) }, func() bool {
 		s.mu.Lock()
 		text := strings.TrimRight(neutralizeMentions(stripMarkers(s.latest)), " ")
 		s.mu.Unlock()
 		delta, ok := strings.CutPrefix(text, s.sent)
 		if !ok || delta == "" {
 			// The model's text changed behind what was sent: the final answer will fix it.
-			continue
+			return false
 		}
 		if _, _, err := s.b.api.AppendStreamContext(ctx, s.channel, s.ts, slack.MsgOptionMarkdownText(delta)); err != nil {
 			s.b.metrics.errors.WithLabelValues("slack_api").Inc()
 			s.b.log.Warn("chat.appendStream failed", "channel", s.channel, "err", err)
-			continue
+			return false
 		}
 		s.sent = text
-		last = time.Now()
-	}
-}
-
-func (s *nativeStream) stop() {
-	s.once.Do(func() { close(s.quit) })
-	<-s.done
+		return true
+	})
 }
 
 // finish stops the stream, with blocks (the sources and feedback buttons) under it when

@@ -26,20 +26,15 @@ type streamer struct {
 	channel  string
 	ts       string
 	interval time.Duration
+	pacedLoop
 
 	mu     sync.Mutex
 	latest renderedMessage
 	sent   string
-
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
 }
 
 func newStreamer(b *Bot, channel, ts string, interval time.Duration) *streamer {
-	return &streamer{b: b, channel: channel, ts: ts, interval: interval,
-		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	return &streamer{b: b, channel: channel, ts: ts, interval: interval, pacedLoop: newPacedLoop()}
 }
 
 // update records the answer so far and never blocks.
@@ -50,58 +45,21 @@ func (s *streamer) show(rm renderedMessage) {
 	s.mu.Lock()
 	s.latest = rm
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.poke()
 }
 
 // run sends the newest message whenever there is one, waiting both for the interval since
 // this answer's last write (the placeholder counts as one) and for the channel's pace.
 func (s *streamer) run(ctx context.Context) {
-	defer close(s.done)
-	last := time.Now()
-	for {
-		select {
-		case <-s.wake:
-		case <-s.quit:
-			return
-		case <-ctx.Done():
-			return
-		}
-		if !sleepUnless(ctx, s.quit, s.interval-time.Since(last)) || !sleepUnless(ctx, s.quit, s.b.pace.reserve(s.channel)) {
-			return
-		}
+	s.pacedLoop.run(ctx, s.interval, func() time.Duration { return s.b.pace.reserve(s.channel) }, func() bool {
 		s.mu.Lock()
 		rm := s.latest
 		s.mu.Unlock()
 		if rm.Text == s.sent {
-			continue
+			return false
 		}
 		_ = s.b.updateMessage(ctx, s.channel, s.ts, rm)
 		s.sent = rm.Text
-		last = time.Now()
-	}
-}
-
-// sleepUnless waits d and reports false if quit closed or ctx ended meanwhile.
-func sleepUnless(ctx context.Context, quit <-chan struct{}, d time.Duration) bool {
-	if d <= 0 {
 		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-quit:
-		return false
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func (s *streamer) stop() {
-	s.once.Do(func() { close(s.quit) })
-	<-s.done
+	})
 }
