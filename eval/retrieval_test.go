@@ -161,3 +161,29 @@ func TestCommittedRetrievalSet(t *testing.T) {
 		t.Errorf("%d covered, %d uncovered, manuals %v, formats %v", covered, uncovered, manuals, formats)
 	}
 }
+
+// TestCommittedHTTPDSet checks the generalisation set on Apache httpd's manual (a manual
+// the main set does not use): at least 35 answerable questions, each naming a page of the
+// English manual, and at least 6 that no manual answers.
+func TestCommittedHTTPDSet(t *testing.T) {
+	qs, err := LoadRetrievalQuestions(filepath.Join(testutil.RepoRoot(t), "testdata", "retrieval", "httpd.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered, uncovered := 0, 0
+	for _, q := range qs {
+		if q.Uncovered {
+			uncovered++
+			continue
+		}
+		covered++
+		for _, d := range append([]string{}, q.Docs...) {
+			if !strings.HasPrefix(d, "apache2-doc/manual/en/") || !strings.HasSuffix(d, ".html") {
+				t.Errorf("%s: document %q is not a page of the English httpd manual", q.ID, d)
+			}
+		}
+	}
+	if covered < 35 || uncovered < 6 {
+		t.Errorf("%d covered, %d uncovered; want at least 35 and 6", covered, uncovered)
+	}
+}
