@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -113,38 +114,96 @@ func termWeights(ctx context.Context, g *generation, exact, missing []queryTerm,
 	if len(exact) == 0 {
 		return w, nil
 	}
-	adv, err := g.idx.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("relevance: %w", err)
+	names := make([]string, len(exact))
+	for i, t := range exact {
+		names[i] = t.text
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("relevance: %w", err)
-	}
-	defer r.Close()
-	products, err := productNames(r)
+	used, products, err := g.manuals.using(ctx, g, names)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range exact {
 		factor := 1.0
-		if len(products) > 1 {
-			used := 0
-			for _, p := range products {
-				ok, err := cooccur(ctx, r, t.text, p)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					used++
-				}
-			}
-			spread := float64(max(used-1, 0)) / float64(len(products)-1)
+		if products > 1 {
+			spread := float64(max(used[t.text]-1, 0)) / float64(products-1)
 			factor = 1 - (1-everyManualFactor)*spread
 		}
 		w[t.text] = factor * st.idf(t.text)
 	}
 	return w, nil
+}
+
+// manualCacheMax bounds how many words a generation remembers (a pasted log brings
+// thousands of one-off words).
+const manualCacheMax = 50000
+
+// manualCache remembers, for one generation (which never changes once committed), the
+// manuals it holds and how many of them use each word looked up so far: reading the
+// postings is the costly part of the rule, and questions reuse their words.
+type manualCache struct {
+	mu       sync.Mutex
+	products []string // nil until first read
+	used     map[string]int
+}
+
+// using returns how many manuals use each of terms and how many manuals the index holds.
+func (c *manualCache) using(ctx context.Context, g *generation, terms []string) (map[string]int, int, error) {
+	out := make(map[string]int, len(terms))
+	c.mu.Lock()
+	var todo []string
+	for _, t := range terms {
+		if n, ok := c.used[t]; ok {
+			out[t] = n
+		} else {
+			todo = append(todo, t)
+		}
+	}
+	products := c.products
+	c.mu.Unlock()
+	if len(todo) == 0 && products != nil {
+		return out, len(products), nil
+	}
+	adv, err := g.idx.Advanced()
+	if err != nil {
+		return nil, 0, fmt.Errorf("relevance: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, 0, fmt.Errorf("relevance: %w", err)
+	}
+	defer r.Close()
+	if products == nil {
+		if products, err = productNames(r); err != nil {
+			return nil, 0, err
+		}
+	}
+	for _, t := range todo {
+		n := 0
+		if len(products) > 1 {
+			for _, p := range products {
+				ok, err := cooccur(ctx, r, t, p)
+				if err != nil {
+					return nil, 0, err
+				}
+				if ok {
+					n++
+				}
+			}
+		}
+		out[t] = n
+	}
+	c.mu.Lock()
+	c.products = products
+	if c.used == nil {
+		c.used = map[string]int{}
+	}
+	for _, t := range todo {
+		if len(c.used) < manualCacheMax {
+			c.used[t] = out[t]
+		}
+	}
+	c.mu.Unlock()
+	return out, len(products), nil
 }
 
 // productNames lists the products (manuals) the index holds.
@@ -154,7 +213,7 @@ func productNames(r bleveidx.IndexReader) ([]string, error) {
 		return nil, fmt.Errorf("relevance: products: %w", err)
 	}
 	defer d.Close()
-	var out []string
+	out := []string{}
 	for {
 		e, err := d.Next()
 		if err != nil {
