@@ -198,7 +198,7 @@ func TestCommittedHTTPDSet(t *testing.T) {
 			continue
 		}
 		covered++
-		for _, d := range append([]string{}, q.Docs...) {
+		for _, d := range q.Docs {
 			if !strings.HasPrefix(d, "apache2-doc/manual/en/") || !strings.HasSuffix(d, ".html") {
 				t.Errorf("%s: document %q is not a page of the English httpd manual", q.ID, d)
 			}
