@@ -54,9 +54,10 @@ type Retrieval struct {
 	Fuzziness int `mapstructure:"fuzziness"`
 	// MinScore drops passages scoring below it; an answer with none left says so.
 	MinScore float64 `mapstructure:"min_score"`
-	// MinRelevance is the "not in the manuals" rule: a passage must hold at least this
-	// IDF-weighted share of the question's informative words (0..1); with none left the
-	// answer refuses and cites nothing. 0 means the calibrated default, negative turns it off.
+	// MinRelevance is the "not in the manuals" rule (index.Relevant): one of the first
+	// three passages must hold at least this weighted share of the question's informative
+	// words (0..1), else the answer refuses and cites nothing. 0 means the calibrated
+	// default (index.DefaultMinRelevance), negative turns it off.
 	MinRelevance float64 `mapstructure:"min_relevance"`
 }
 

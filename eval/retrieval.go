@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strings"
 )
 
@@ -49,6 +50,18 @@ type RetrievalScores struct {
 	// covered ones refused (wrongly).
 	Refused        float64 `json:"refused_uncovered"`
 	CoveredRefused float64 `json:"refused_covered"`
+	// Manuals breaks the covered questions down by the manual that answers them, so a
+	// weak manual shows.
+	Manuals []ManualScores `json:"manuals,omitempty"`
+}
+
+// ManualScores are one system's figures on the covered questions of one manual.
+type ManualScores struct {
+	Manual         string  `json:"manual"`
+	Covered        int     `json:"covered"`
+	Recall5        float64 `json:"recall_at_5"`
+	MRR10          float64 `json:"mrr_at_10"`
+	CoveredRefused float64 `json:"refused_covered"`
 }
 
 // RetrievalRecord is one question's outcome for one system, for error analysis.
@@ -74,6 +87,8 @@ func RunRetrieval(ctx context.Context, systems []RetrievalSystem, qs []Retrieval
 	rep := &RetrievalReport{}
 	for _, sys := range systems {
 		sc := RetrievalScores{System: sys.Name}
+		manuals := map[string]*ManualScores{}
+		var order []string
 		for _, q := range qs {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -93,8 +108,16 @@ func RunRetrieval(ctx context.Context, systems []RetrievalSystem, qs []Retrieval
 				continue
 			}
 			sc.Covered++
+			m := manuals[q.Manual()]
+			if m == nil {
+				m = &ManualScores{Manual: q.Manual()}
+				manuals[m.Manual] = m
+				order = append(order, m.Manual)
+			}
+			m.Covered++
 			if res.Refused {
 				sc.CoveredRefused++
+				m.CoveredRefused++
 				rep.Records = append(rep.Records, rec)
 				continue
 			}
@@ -111,11 +134,13 @@ func RunRetrieval(ctx context.Context, systems []RetrievalSystem, qs []Retrieval
 			}
 			if rec.Rank > 0 {
 				sc.MRR10 += 1 / float64(rec.Rank)
+				m.MRR10 += 1 / float64(rec.Rank)
 				if rec.Rank <= 1 {
 					sc.Recall1++
 				}
 				if rec.Rank <= 5 {
 					sc.Recall5++
+					m.Recall5++
 				}
 				sc.Recall10++
 			}
@@ -133,6 +158,15 @@ func RunRetrieval(ctx context.Context, systems []RetrievalSystem, qs []Retrieval
 		}
 		if sc.Uncovered > 0 {
 			sc.Refused /= float64(sc.Uncovered)
+		}
+		sort.Strings(order)
+		for _, name := range order {
+			m := manuals[name]
+			n := float64(m.Covered)
+			m.Recall5 /= n
+			m.MRR10 /= n
+			m.CoveredRefused /= n
+			sc.Manuals = append(sc.Manuals, *m)
 		}
 		rep.Systems = append(rep.Systems, sc)
 	}
@@ -168,6 +202,7 @@ func WriteRetrievalText(w io.Writer, rep *RetrievalReport) error {
 			s.System, s.Covered, pct(s.Recall1), pct(s.Recall5), pct(s.Recall10), s.MRR10, s.NDCG10,
 			s.Uncovered, pct(s.Refused), pct(s.CoveredRefused))
 	}
+	writeManualTable(&b, rep)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -182,4 +217,30 @@ func WriteRetrievalJSON(w io.Writer, rep *RetrievalReport, withRecords bool) err
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(&out)
+}
+
+// writeManualTable prints, when the covered questions span more than one manual, each
+// manual's recall@5, MRR@10 and wrongly refused share, one column group a system.
+func writeManualTable(b *strings.Builder, rep *RetrievalReport) {
+	if len(rep.Systems) == 0 || len(rep.Systems[0].Manuals) < 2 {
+		return
+	}
+	var row strings.Builder
+	fmt.Fprintf(&row, "%-20s %8s", "manual", "covered")
+	for _, s := range rep.Systems {
+		fmt.Fprintf(&row, "  %-26s", s.System)
+	}
+	fmt.Fprintf(b, "\nby manual (recall@5, MRR@10, covered refused)\n%s\n", strings.TrimRight(row.String(), " "))
+	for i, m := range rep.Systems[0].Manuals {
+		row.Reset()
+		fmt.Fprintf(&row, "%-20s %8d", m.Manual, m.Covered)
+		for _, s := range rep.Systems {
+			if i >= len(s.Manuals) {
+				continue
+			}
+			sm := s.Manuals[i]
+			fmt.Fprintf(&row, "  %6s%% %6.3f %8s%%  ", pct(sm.Recall5), sm.MRR10, pct(sm.CoveredRefused))
+		}
+		fmt.Fprintf(b, "%s\n", strings.TrimRight(row.String(), " "))
+	}
 }

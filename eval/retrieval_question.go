@@ -31,6 +31,17 @@ type RetrievalQuestion struct {
 	Uncovered bool              `json:"uncovered,omitempty"`
 }
 
+// Manual names the manual that answers q, for per-manual figures: the first folder of
+// its first document ("postgresql-doc-15/html/sql-vacuum.html" -> "postgresql-doc-15"),
+// or the document itself when it has no folder; empty for an uncovered question.
+func (q RetrievalQuestion) Manual() string {
+	if len(q.Docs) == 0 {
+		return ""
+	}
+	m, _, _ := strings.Cut(q.Docs[0], "/")
+	return m
+}
+
 // RetrievalTarget is one more answering place: documents (Docs; the question's own when
 // empty) and a section or page range, as in RetrievalQuestion.
 type RetrievalTarget struct {

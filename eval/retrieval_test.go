@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -54,10 +55,10 @@ func TestNDCG(t *testing.T) {
 // TestRunRetrieval scores a system that answers from a fixed table.
 func TestRunRetrieval(t *testing.T) {
 	qs := []RetrievalQuestion{
-		{ID: "a", Question: "qa", Docs: []string{"a.md"}},
-		{ID: "b", Question: "qb", Docs: []string{"b.md"}},
-		{ID: "c", Question: "qc", Docs: []string{"c.md"}},
-		{ID: "d", Question: "qd", Docs: []string{"d.md"}},
+		{ID: "a", Question: "qa", Docs: []string{"m1/a.md"}},
+		{ID: "b", Question: "qb", Docs: []string{"m1/b.md"}},
+		{ID: "c", Question: "qc", Docs: []string{"m2/c.md"}},
+		{ID: "d", Question: "qd", Docs: []string{"m2/d.md"}},
 		{ID: "u1", Question: "qu1", Uncovered: true},
 		{ID: "u2", Question: "qu2", Uncovered: true},
 	}
@@ -69,10 +70,10 @@ func TestRunRetrieval(t *testing.T) {
 		return out
 	}
 	answers := map[string]Retrieval{
-		"qa":  {Passages: ps("a.md")},                                    // rank 1
-		"qb":  {Passages: ps("x", "x", "b.md")},                          // rank 3
-		"qc":  {Passages: ps("x", "x", "x", "x", "x", "x", "x", "c.md")}, // rank 8
-		"qd":  {Refused: true},                                           // a miss
+		"qa":  {Passages: ps("m1/a.md")},                                    // rank 1
+		"qb":  {Passages: ps("x", "x", "m1/b.md")},                          // rank 3
+		"qc":  {Passages: ps("x", "x", "x", "x", "x", "x", "x", "m2/c.md")}, // rank 8
+		"qd":  {Refused: true},                                              // a miss
 		"qu1": {Refused: true},
 		"qu2": {Passages: ps("x")},
 	}
@@ -92,12 +93,32 @@ func TestRunRetrieval(t *testing.T) {
 	if math.Abs(s.MRR10-want.MRR10) > 1e-12 || math.Abs(s.NDCG10-want.NDCG10) > 1e-12 {
 		t.Errorf("MRR %v nDCG %v, want %v %v", s.MRR10, s.NDCG10, want.MRR10, want.NDCG10)
 	}
+	// By manual: m1 answers a (rank 1) and b (rank 3), m2 c (rank 8) and d (refused).
+	wantManuals := []ManualScores{
+		{Manual: "m1", Covered: 2, Recall5: 1, MRR10: (1 + 1.0/3) / 2},
+		{Manual: "m2", Covered: 2, Recall5: 0, MRR10: 1.0 / 8 / 2, CoveredRefused: 0.5},
+	}
+	if len(s.Manuals) != len(wantManuals) {
+		t.Fatalf("manuals %+v, want %+v", s.Manuals, wantManuals)
+	}
+	for i, m := range s.Manuals {
+		w := wantManuals[i]
+		if math.Abs(m.MRR10-w.MRR10) > 1e-12 {
+			t.Errorf("%s: MRR %v, want %v", m.Manual, m.MRR10, w.MRR10)
+		}
+		m.MRR10, w.MRR10 = 0, 0
+		if m != w {
+			t.Errorf("manual %+v, want %+v", m, w)
+		}
+	}
 	s.MRR10, s.NDCG10, want.MRR10, want.NDCG10 = 0, 0, 0, 0
-	if s != want {
+	s.Manuals = nil
+	if !reflect.DeepEqual(s, want) {
 		t.Errorf("scores %+v, want %+v", s, want)
 	}
 	var b strings.Builder
-	if err := WriteRetrievalText(&b, rep); err != nil || !strings.Contains(b.String(), "recall@5") || !strings.Contains(b.String(), "50.0%") {
+	if err := WriteRetrievalText(&b, rep); err != nil || !strings.Contains(b.String(), "recall@5") || !strings.Contains(b.String(), "50.0%") ||
+		!strings.Contains(b.String(), "by manual") || !strings.Contains(b.String(), "m2                          2     0.0%  0.062     50.0%") {
 		t.Errorf("table %q, %v", b.String(), err)
 	}
 }
@@ -159,5 +180,31 @@ func TestCommittedRetrievalSet(t *testing.T) {
 	}
 	if covered < 150 || uncovered < 20 || len(manuals) < 4 || len(formats) < 3 {
 		t.Errorf("%d covered, %d uncovered, manuals %v, formats %v", covered, uncovered, manuals, formats)
+	}
+}
+
+// TestCommittedHTTPDSet checks the generalisation set on Apache httpd's manual (a manual
+// the main set does not use): at least 35 answerable questions, each naming a page of the
+// English manual, and at least 6 that no manual answers.
+func TestCommittedHTTPDSet(t *testing.T) {
+	qs, err := LoadRetrievalQuestions(filepath.Join(testutil.RepoRoot(t), "testdata", "retrieval", "httpd.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered, uncovered := 0, 0
+	for _, q := range qs {
+		if q.Uncovered {
+			uncovered++
+			continue
+		}
+		covered++
+		for _, d := range q.Docs {
+			if !strings.HasPrefix(d, "apache2-doc/manual/en/") || !strings.HasSuffix(d, ".html") {
+				t.Errorf("%s: document %q is not a page of the English httpd manual", q.ID, d)
+			}
+		}
+	}
+	if covered < 35 || uncovered < 6 {
+		t.Errorf("%d covered, %d uncovered; want at least 35 and 6", covered, uncovered)
 	}
 }

@@ -108,7 +108,14 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 	}
 	rescore(cands, exact, missing, st)
-	return s.hits(ctx, g, l, cands, k, q.DocID != "")
+	hits, err := s.hits(ctx, g, l, cands, k, q.DocID != "")
+	if err != nil {
+		return nil, err
+	}
+	if err := setRelevance(ctx, g, analyzer, exact, missing, st, q.Fuzziness, hits); err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
+	return hits, nil
 }
 
 // candidateQuery is a disjunction of the exact terms and, for terms the index lacks,

@@ -45,6 +45,9 @@ type generation struct {
 	lengthsOnce sync.Once
 	lengths     lengthStats
 	lengthsErr  error
+
+	// manuals remembers how many manuals use each word (see relevance.go).
+	manuals manualCache
 }
 
 // Option adjusts how a Store is opened.

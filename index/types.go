@@ -50,11 +50,11 @@ type Query struct {
 type Hit struct {
 	Chunk
 	Score float64
-	// Relevance is the IDF-weighted share of the question's informative terms (after
-	// stop words and question scaffolding) that the passage holds, 0..1: a typo matched
-	// through a neighbour counts half, a word the index lacks counts as missing with the
-	// weight of the rarest word. Unlike Score it is comparable across questions, which
-	// is what deciding "not in the manuals" needs (see Relevant).
+	// Relevance is the weighted share of the question's informative terms (after stop
+	// words and question scaffolding) that the passage holds, 0..1, each term weighted
+	// by its idf, less when every manual uses it, more when none does (see relevance.go).
+	// Unlike Score it is comparable across questions, which is what deciding "not in the
+	// manuals" needs (see Relevant).
 	Relevance float64
 	// merged counts the chunks after Ordinal merged into this passage (see diversify).
 	merged int

@@ -58,7 +58,12 @@ func Detect(path string) (Format, bool) {
 	}
 	f := formatOf(filepath.Ext(name))
 	if f == FormatUnknown {
-		return FormatUnknown, false
+		// "bind.html.fr": one language of a page (see pageVariants).
+		base, _, ok := languageSuffix(name)
+		if !ok {
+			return FormatUnknown, false
+		}
+		f = formatOf(filepath.Ext(base))
 	}
 	return f, gz
 }

@@ -135,6 +135,13 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 				w.skips = append(w.skips, Skip{dir, fmt.Sprintf("unreadable folder: %v", unwrapPath(err))})
 				continue
 			}
+			// One language of a manual filed in several (see languages.go).
+			names := make([]string, len(entries))
+			for i, e := range entries {
+				names[i] = e.Name()
+			}
+			variants, langs := pageVariants(names)
+			dropped := 0
 			// Push sub-folders in reverse so they pop in name order.
 			var sub []string
 			for _, e := range entries {
@@ -142,6 +149,10 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 				p := filepath.Join(dir, name)
 				if strings.HasPrefix(name, ".") {
 					w.ignored++
+					continue
+				}
+				if variants[name] {
+					dropped++
 					continue
 				}
 				efi, err := os.Stat(p)
@@ -159,6 +170,10 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 				}
 				w.file(p, filepath.Join(abs, mustRel(root, p)), base, efi, files, maxBytes, false)
 			}
+			if dropped > 0 {
+				w.skips = append(w.skips, translationSkip(dir, dropped, langs))
+			}
+			sub = w.skipTranslations(dir, sub)
 			for i := len(sub) - 1; i >= 0; i-- {
 				stack = append(stack, sub[i])
 			}
@@ -168,6 +183,33 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 		}
 	}
 	return w, nil
+}
+
+// skipTranslations drops from sub (paths of dir's sub-folders) the folders that hold
+// other languages of the manual beside its preferred-language folder, one Skip each.
+func (w *walkResult) skipTranslations(dir string, sub []string) []string {
+	base := make([]string, len(sub))
+	for i, p := range sub {
+		base[i] = filepath.Base(p)
+	}
+	tr := translationFolders(dir, base)
+	if len(tr) == 0 {
+		return sub
+	}
+	skip := map[string]bool{}
+	for _, t := range tr {
+		skip[t] = true
+	}
+	kept := sub[:0]
+	for i, p := range sub {
+		if skip[base[i]] {
+			w.skips = append(w.skips, Skip{p, fmt.Sprintf("the manual in another language (%s), beside %s: not ingested, the %s folder is",
+				base[i], filepath.Join(dir, preferredLanguage), preferredLanguage)})
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept
 }
 
 // file considers one file: a manual by its extension, not seen by another path, a

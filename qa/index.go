@@ -11,9 +11,9 @@ import (
 type IndexRetriever struct {
 	Store     *index.Store
 	Fuzziness int
-	// MinRelevance is the "not in the manuals" rule (index.Relevant): passages below it
-	// are dropped, and with none left the pipeline refuses and cites nothing. 0 means
-	// index.DefaultMinRelevance; a negative value turns the rule off.
+	// MinRelevance is the "not in the manuals" rule (index.Relevant): when none of the
+	// first passages reaches it, none is kept and the pipeline refuses and cites nothing.
+	// 0 means index.DefaultMinRelevance; a negative value turns the rule off.
 	MinRelevance float64
 }
 
