@@ -14,9 +14,13 @@ import (
 // both sides always agree. It is Bleve's English analyzer with one change: words are
 // runs of letters and digits, because manuals name things "shared_buffers" and
 // "generate_series" while people ask about "shared buffers" and "generate a series"
-// (Bleve's unicode tokenizer keeps "fs.readFile" and "work_mem" whole). Then:
-// possessives, lower case, English stop words, Porter stemming. CamelCase names stay
-// whole here ("pH" is not "p H"); headings add their parts (see headingText).
+// (Bleve's unicode tokenizer keeps "fs.readFile" and "work_mem" whole), plus
+// command-line options and operator runs as extra terms ("-e", "[[", "$?": see
+// syntax_tokens.go). Then: possessives, lower case, English stop words, Porter
+// stemming. CamelCase names stay whole here ("pH" is not "p H"); headings add their
+// parts (see headingText). An index keeps the analyzer it was built with (the mapping
+// is stored with it), so one built before the syntax terms still searches as built;
+// removing the index folder and ingesting again adds them.
 const textAnalyzer = "manualbot_text"
 
 const wordTokenizer = "manualbot_words"
@@ -25,7 +29,7 @@ const wordTokenizer = "manualbot_words"
 // reader analyses as the writer did).
 func addTextAnalyzer(m *mapping.IndexMappingImpl) error {
 	if err := m.AddCustomTokenizer(wordTokenizer, map[string]any{
-		"type": wordTokenizerType, // the regexp [\p{L}\p{N}]+(?:'[sS])?, by hand (tokenizer.go)
+		"type": syntaxTokenizerType, // words (tokenizer.go) and options and operators (syntax_tokens.go)
 	}); err != nil {
 		return fmt.Errorf("index mapping: tokenizer: %w", err)
 	}

@@ -47,3 +47,18 @@ func camelParts(w string) []string {
 	}
 	return keep
 }
+
+// leafHeading is where, in a chunk's scored text (see toDoc), its own section heading
+// lies: the last heading of its path, or its title when it has no section.
+func leafHeading(bodyLen int, product, title, section string) (start, end int) {
+	start = bodyLen + 1 + len(product) + 1 // the title
+	if section == "" {
+		return start, start + len(title)
+	}
+	start += len(title) + 1
+	end = start + len(section)
+	if i := strings.LastIndex(section, SectionSep); i >= 0 {
+		start += i + len(SectionSep)
+	}
+	return start, end
+}

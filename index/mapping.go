@@ -168,8 +168,13 @@ func termCounter(a analysis.Analyzer) func(string) int {
 	if n := len(filters); n > 0 {
 		filters = filters[:n-1]
 	}
-	if _, ok := da.Tokenizer.(wordsTokenizer); ok && perToken(filters) {
-		return wordCounter(filters)
+	switch da.Tokenizer.(type) {
+	case wordsTokenizer, syntaxTokenizer:
+		// The syntax tokenizer's options and operators are extra terms, not words: a
+		// passage's length is its words, so they do not change how long it counts.
+		if perToken(filters) {
+			return wordCounter(filters)
+		}
 	}
 	return func(s string) int {
 		ts := da.Tokenizer.Tokenize([]byte(s))

@@ -82,7 +82,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	for i, h := range res.Hits {
 		refs[i] = docRef{iid: h.IndexInternalID, id: h.ID}
 	}
-	fields, err := loadFields(ctx, g, l, refs, []string{fDocID, fBodyLen, fTokens})
+	fields, err := loadFields(ctx, g, l, refs, []string{fDocID, fBodyLen, fTokens, fProduct, fTitle, fSection})
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
@@ -95,6 +95,10 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		bl, _ := f[fBodyLen].(float64)
 		tk, _ := f[fTokens].(float64)
 		c.bodyLen, c.tokens = int(bl), int(tk)
+		product, _ := f[fProduct].(string)
+		title, _ := f[fTitle].(string)
+		section, _ := f[fSection].(string)
+		c.leafStart, c.leafEnd = leafHeading(c.bodyLen, product, title, section)
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
 				fuzzyTerms = append(fuzzyTerms, term)
