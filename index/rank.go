@@ -157,22 +157,12 @@ type candidate struct {
 	tokens             int
 	locs               search.TermLocationMap
 	score              float64
-	coverage           float64
 }
 
-// rescore computes each candidate's score and coverage (see Hit.Relevance). exact are
-// the question's terms the index holds; missing the ones it does not (their idf is the
-// rarest possible, so an unknown word weighs heavily against coverage).
+// rescore computes each candidate's score. exact are the question's terms the index
+// holds; missing the ones it does not, which only their nearest neighbours can score (how
+// much of the question a passage covers is setRelevance's, after ranking).
 func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
-	// A word no passage holds counts against coverage as the rarest possible word: a
-	// question about "banana bread" is not answered by a passage on bread.
-	var total float64
-	for _, t := range exact {
-		total += st.idf(t.text)
-	}
-	for _, t := range missing {
-		total += st.idf(t.text)
-	}
 	isExact := map[string]bool{}
 	for _, t := range exact {
 		isExact[t.text] = true
@@ -181,7 +171,7 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 		dl := float64(max(c.tokens, 1))
 		norm := bm25K1 * (1 - bm25B + bm25B*dl/st.avgdl)
 		sat := func(tf float64) float64 { return tf * (bm25K1 + 1) / (tf + norm) }
-		var score, covered float64
+		var score float64
 		positions := make([][]int, len(exact))
 		for i, t := range exact {
 			locs := c.locs[t.text]
@@ -202,15 +192,14 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 			}
 			idf := st.idf(t.text)
 			score += idf * sat(body+headingWeight*head)
-			covered += idf
 		}
 		for i := 0; i+1 < len(exact); i++ {
 			if d := minDistance(positions[i], positions[i+1]); d > 0 && d <= proximityWindow {
 				score += proximityWeight * min(st.idf(exact[i].text), st.idf(exact[i+1].text))
 			}
 		}
-		// Neighbours of missing terms: each missing term is covered at half weight by the
-		// nearest neighbour the candidate holds.
+		// Neighbours of missing terms: each missing term scores through the best neighbour
+		// the candidate holds, at fuzzyWeight.
 		for _, m := range missing {
 			best := 0.0
 			for term, locs := range c.locs {
@@ -219,15 +208,9 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 				}
 				best = max(best, fuzzyWeight*st.idf(term)*sat(float64(len(locs))))
 			}
-			if best > 0 {
-				score += best
-				covered += 0.5 * st.idf(m.text)
-			}
+			score += best
 		}
 		c.score = score
-		if total > 0 {
-			c.coverage = covered / total
-		}
 	}
 	docContext(cands)
 	sort.SliceStable(cands, func(i, j int) bool {

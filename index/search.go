@@ -199,10 +199,9 @@ func (s *Store) hits(ctx context.Context, g *generation, l *storedLoader, cands 
 			continue
 		}
 		ranked = append(ranked, Hit{
-			Chunk:     ch,
-			Score:     c.score,
-			Relevance: c.coverage,
-			Snippet:   snippet(ch.Text, bodyLocations(c.locs, len(ch.Text)), SnippetChars),
+			Chunk:   ch,
+			Score:   c.score,
+			Snippet: snippet(ch.Text, bodyLocations(c.locs, len(ch.Text)), SnippetChars),
 		})
 	}
 	return diversify(ranked, k, oneDoc), nil
