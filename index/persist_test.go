@@ -1,0 +1,76 @@
+package index
+
+import (
+	"context"
+	"testing"
+)
+
+// TestCommitPersistsEveryBatch: an update's batches are not waited for when put
+// (unsafe_batch), so Commit must wait for all of them; a reader opening the published
+// generation from disk must find every chunk of every batch, and a second update that
+// deletes a document must see them too.
+func TestCommitPersistsEveryBatch(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	chunks := newCorpus(7, 3000).chunks(3*batchSize + 17)
+	for round := range 2 {
+		u, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		half := len(chunks) / 2
+		part := chunks[:half]
+		if round == 1 {
+			part = chunks[half:]
+		}
+		if err := u.Put(ctx, part[:len(part)/2]); err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Put(ctx, part[len(part)/2:]); err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := OpenReadOnly(ctx, dir, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n, err := r.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != uint64(len(chunks)) {
+		t.Fatalf("a fresh reader counts %d chunks, want %d", n, len(chunks))
+	}
+	docs, err := r.DocIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.DeleteDoc(ctx, docs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want uint64
+	for _, c := range chunks {
+		if c.DocID != docs[0] {
+			want++
+		}
+	}
+	if got != want {
+		t.Fatalf("after deleting %s: %d chunks, want %d", docs[0], got, want)
+	}
+}
