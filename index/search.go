@@ -82,7 +82,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	for i, h := range res.Hits {
 		refs[i] = docRef{iid: h.IndexInternalID, id: h.ID}
 	}
-	fields, err := loadFields(ctx, g, l, refs, []string{fDocID, fBodyLen, fTokens})
+	facts, err := candidateFields(ctx, g, l, refs)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
@@ -90,11 +90,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	var fuzzyTerms []string
 	for i, h := range res.Hits {
 		c := &candidate{id: h.ID, iid: refs[i].iid, locs: h.Locations[fText]}
-		f := fields[h.ID]
-		c.docID, _ = f[fDocID].(string)
-		bl, _ := f[fBodyLen].(float64)
-		tk, _ := f[fTokens].(float64)
-		c.bodyLen, c.tokens = int(bl), int(tk)
+		c.docID, c.bodyLen, c.tokens = facts[i].docID, facts[i].bodyLen, facts[i].tokens
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
 				fuzzyTerms = append(fuzzyTerms, term)

@@ -45,6 +45,11 @@ type generation struct {
 	lengthsOnce sync.Once
 	lengths     lengthStats
 	lengthsErr  error
+
+	// columns are the candidates' facts by internal number, read on first search (see
+	// columns.go); nil when they could not be read.
+	columnsOnce sync.Once
+	columns     *columns
 }
 
 // Option adjusts how a Store is opened.
