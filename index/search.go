@@ -65,7 +65,6 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(filtered(root, q), max(candidates, 3*k), 0, false)
-	req.IncludeLocations = true
 	// The loader's snapshot is taken before the search's, so that when nothing changed
 	// in between (the usual case: a published generation is only read) the internal ids
 	// the search returns are the loader's.
@@ -74,13 +73,22 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, err
 	}
 	defer l.close()
-	res, err := g.idx.SearchInContext(ctx, req)
+	// With a loader, the search runs without locations and they are read for the
+	// candidates alone (locations.go); the fuzzy queries record their neighbours here.
+	req.IncludeLocations = l == nil
+	fuzzy := map[string][]string{}
+	sctx := context.WithValue(ctx, search.FuzzyMatchPhraseKey, fuzzy)
+	res, err := g.idx.SearchInContext(sctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
 	refs := make([]docRef, len(res.Hits))
 	for i, h := range res.Hits {
 		refs[i] = docRef{iid: h.IndexInternalID, id: h.ID}
+	}
+	locs, err := hitLocations(ctx, l, res.Hits, refs, exact, fuzzy)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
 	facts, err := candidateFields(ctx, g, l, refs)
 	if err != nil {
@@ -89,7 +97,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	cands := make([]*candidate, 0, len(res.Hits))
 	var fuzzyTerms []string
 	for i, h := range res.Hits {
-		c := &candidate{id: h.ID, iid: refs[i].iid, locs: h.Locations[fText]}
+		c := &candidate{id: h.ID, iid: refs[i].iid, locs: locs[i]}
 		c.docID, c.bodyLen, c.tokens = facts[i].docID, facts[i].bodyLen, facts[i].tokens
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
