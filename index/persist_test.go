@@ -13,7 +13,7 @@ func TestCommitPersistsEveryBatch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openTest(t, dir)
-	chunks := newCorpus(7, 3000).chunks(3*batchSize + 17)
+	chunks := newCorpus(7, 3000).chunks(617)
 	for round := range 2 {
 		u, err := s.Begin(ctx)
 		if err != nil {
@@ -24,11 +24,12 @@ func TestCommitPersistsEveryBatch(t *testing.T) {
 		if round == 1 {
 			part = chunks[half:]
 		}
-		if err := u.Put(ctx, part[:len(part)/2]); err != nil {
-			t.Fatal(err)
-		}
-		if err := u.Put(ctx, part[len(part)/2:]); err != nil {
-			t.Fatal(err)
+		for len(part) > 0 { // each Put ends with a batch of its own
+			n := min(len(part), 100)
+			if err := u.Put(ctx, part[:n]); err != nil {
+				t.Fatal(err)
+			}
+			part = part[n:]
 		}
 		if err := u.Commit(ctx); err != nil {
 			t.Fatal(err)

@@ -352,8 +352,9 @@ func (a *applier) dropStale(ctx context.Context, r result, sum *Summary) error {
 	return nil
 }
 
-// putBatch is how many chunks are gathered before a Put (one Bleve segment each).
-const putBatch = 1000
+// putBatch is how many chunks are gathered before a Put (one Bleve segment each, see
+// index's batchSize).
+const putBatch = 4000
 
 // flush starts putting the pending chunks in the background (see put.go), once the Put
 // before has finished. Deletions of replaced documents wait for it and went ahead of
