@@ -89,11 +89,12 @@ func (s *Store) begin(ctx context.Context, lock *os.File) (*Update, error) {
 			return nil, err
 		}
 	}
-	// Batches do not wait for their segment to be on disk (Bleve's unsafe_batch): the
-	// next batch is analysed while the last one is written, and Commit waits for all
-	// of them (persistAll) before publishing. Nothing is visible before Commit anyway,
-	// and a killed ingest leaves an unpublished generation that the next Begin removes.
-	idx, err := bleve.OpenUsing(filepath.Join(gdir, bleveDir), map[string]any{"unsafe_batch": true})
+	// Batches wait for their segment to be on disk (scorch's default), so that a failed
+	// write (a full disk) fails the Put that made it, with its own error. Bleve's
+	// unsafe_batch would overlap writing one segment with analysing the next, but scorch
+	// then only counts a failed write and retries it forever, and its Close drops what
+	// is still in memory: the commit could only say "something failed".
+	idx, err := bleve.Open(filepath.Join(gdir, bleveDir))
 	if err != nil {
 		_ = os.RemoveAll(gdir)
 		return nil, fmt.Errorf("begin index update: open %s: %w", name, err)
@@ -205,12 +206,7 @@ func (u *Update) Commit(ctx context.Context) error {
 		_ = idx.Close()
 		return fail(fmt.Errorf("commit index: %w", err))
 	}
-	// Batches were not waited for (unsafe_batch); closing scorch stops its persister
-	// without writing what is left in memory, so wait for every batch first.
-	if err := persistAll(ctx, idx); err != nil {
-		_ = idx.Close()
-		return fail(fmt.Errorf("commit index: %s: %w", u.name, err))
-	}
+	// Closing scorch waits for its persister: every batch is on disk after it.
 	if err := idx.Close(); err != nil {
 		return fail(fmt.Errorf("commit index: close %s: %w", u.name, err))
 	}

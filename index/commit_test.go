@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// TestCommitPersistsEveryBatch: an update's batches are not waited for when put
-// (unsafe_batch), so Commit must wait for all of them; a reader opening the published
-// generation from disk must find every chunk of every batch, and a second update that
-// deletes a document must see them too.
+// TestCommitPersistsEveryBatch: after Commit, a reader opening the published generation
+// from disk finds every chunk of every batch of two updates, and a third update that
+// deletes a document sees them too. (It guards the batches' durability: with Bleve's
+// unsafe_batch and no wait before Close, it fails.)
 func TestCommitPersistsEveryBatch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
