@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"strings"
 	"unicode"
 )
@@ -61,4 +62,39 @@ func leafHeading(bodyLen int, product, title, section string) (start, end int) {
 		start += i + len(SectionSep)
 	}
 	return start, end
+}
+
+// leafSpans returns each candidate's own-heading span in the scored text (leafHeading).
+// The span needs the chunk's product, title and section, which only its stored document
+// holds (they have no doc values); a published generation never changes, so each chunk's
+// span is read once and kept in g.leaves, and later searches decompress nothing for it.
+func leafSpans(ctx context.Context, g *generation, l *storedLoader, refs []docRef, facts []candidateFacts) ([][2]int, error) {
+	out := make([][2]int, len(refs))
+	var rest []docRef
+	var restAt []int
+	for i, r := range refs {
+		if v, ok := g.leaves.Load(r.id); ok {
+			out[i] = v.([2]int)
+			continue
+		}
+		rest = append(rest, r)
+		restAt = append(restAt, i)
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	fields, err := loadFields(ctx, g, l, rest, []string{fProduct, fTitle, fSection})
+	if err != nil {
+		return nil, err
+	}
+	for j, r := range rest {
+		f := fields[r.id]
+		product, _ := f[fProduct].(string)
+		title, _ := f[fTitle].(string)
+		section, _ := f[fSection].(string)
+		start, end := leafHeading(facts[restAt[j]].bodyLen, product, title, section)
+		out[restAt[j]] = [2]int{start, end}
+		g.leaves.Store(r.id, out[restAt[j]])
+	}
+	return out, nil
 }

@@ -65,7 +65,6 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(filtered(root, q), max(candidates, 3*k), 0, false)
-	req.IncludeLocations = true
 	// The loader's snapshot is taken before the search's, so that when nothing changed
 	// in between (the usual case: a published generation is only read) the internal ids
 	// the search returns are the loader's.
@@ -74,7 +73,12 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, err
 	}
 	defer l.close()
-	res, err := g.idx.SearchInContext(ctx, req)
+	// With a loader, the search runs without locations and they are read for the
+	// candidates alone (locations.go); the fuzzy queries record their neighbours here.
+	req.IncludeLocations = l == nil
+	fuzzy := map[string][]string{}
+	sctx := context.WithValue(ctx, search.FuzzyMatchPhraseKey, fuzzy)
+	res, err := g.idx.SearchInContext(sctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
@@ -82,23 +86,24 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	for i, h := range res.Hits {
 		refs[i] = docRef{iid: h.IndexInternalID, id: h.ID}
 	}
-	fields, err := loadFields(ctx, g, l, refs, []string{fDocID, fBodyLen, fTokens, fProduct, fTitle, fSection})
+	locs, err := hitLocations(ctx, l, res.Hits, refs, exact, fuzzy)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
+	facts, err := candidateFields(ctx, g, l, refs)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
+	leaves, err := leafSpans(ctx, g, l, refs, facts)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
 	cands := make([]*candidate, 0, len(res.Hits))
 	var fuzzyTerms []string
 	for i, h := range res.Hits {
-		c := &candidate{id: h.ID, iid: refs[i].iid, locs: h.Locations[fText]}
-		f := fields[h.ID]
-		c.docID, _ = f[fDocID].(string)
-		bl, _ := f[fBodyLen].(float64)
-		tk, _ := f[fTokens].(float64)
-		c.bodyLen, c.tokens = int(bl), int(tk)
-		product, _ := f[fProduct].(string)
-		title, _ := f[fTitle].(string)
-		section, _ := f[fSection].(string)
-		c.leafStart, c.leafEnd = leafHeading(c.bodyLen, product, title, section)
+		c := &candidate{id: h.ID, iid: refs[i].iid, locs: locs[i]}
+		c.docID, c.bodyLen, c.tokens = facts[i].docID, facts[i].bodyLen, facts[i].tokens
+		c.leafStart, c.leafEnd = leaves[i][0], leaves[i][1]
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
 				fuzzyTerms = append(fuzzyTerms, term)

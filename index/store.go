@@ -48,6 +48,13 @@ type generation struct {
 
 	// manuals remembers how many manuals use each word (see relevance.go).
 	manuals manualCache
+
+	// columns are the candidates' facts by internal number, read on first search (see
+	// columns.go); nil when they could not be read.
+	columnsOnce sync.Once
+	columns     *columns
+	// leaves are chunks' own-heading spans by chunk id, read once each (see leafSpans).
+	leaves sync.Map
 }
 
 // Option adjusts how a Store is opened.

@@ -13,8 +13,10 @@ import (
 )
 
 // batchSize is how many chunks go into one Bleve batch: batches index ~20x faster than
-// single documents, and each batch is one fsync'd segment.
-const batchSize = 1000
+// single documents, and each batch is one segment. Fewer, larger segments leave the
+// merger less to do while an update runs (4,000 rather than 1,000: about a tenth less
+// CPU on a real ingest) and a committed generation fewer segments to search.
+const batchSize = 4000
 
 // Update is one writer's new generation: a copy of the live one that Put and DeleteDoc
 // change, invisible to readers until Commit. Only one Update exists per index at a
@@ -87,6 +89,11 @@ func (s *Store) begin(ctx context.Context, lock *os.File) (*Update, error) {
 			return nil, err
 		}
 	}
+	// Batches wait for their segment to be on disk (scorch's default), so that a failed
+	// write (a full disk) fails the Put that made it, with its own error. Bleve's
+	// unsafe_batch would overlap writing one segment with analysing the next, but scorch
+	// then only counts a failed write and retries it forever, and its Close drops what
+	// is still in memory: the commit could only say "something failed".
 	idx, err := bleve.Open(filepath.Join(gdir, bleveDir))
 	if err != nil {
 		_ = os.RemoveAll(gdir)

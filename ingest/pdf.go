@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -30,7 +29,13 @@ func readPDF(ctx context.Context, data []byte, name string) (*Document, error) {
 	if !bytes.Contains(data[max(0, len(data)-2048):], []byte("%%EOF")) {
 		return nil, skipf("truncated PDF (no %%%%EOF marker at the end)")
 	}
-	out, err := runPoppler(ctx, data, "pdftotext", "-layout", "-enc", "UTF-8", "-", "-")
+	// The page count (and title), then the text in parallel page ranges while the
+	// outline is read (see pdf_text.go).
+	meta := pdfInfo(ctx, data)
+	outlined := make(chan []outlineEntry, 1)
+	go func() { outlined <- pdfOutline(ctx, data) }()
+	out, err := pdfText(ctx, data, meta.pages)
+	outline := <-outlined
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +51,7 @@ func readPDF(ctx context.Context, data []byte, name string) (*Document, error) {
 	// The outline names the sections as the authors did (gnuplot's PDF has no numbered
 	// headings at all); without one, the plain-text heuristics find them.
 	var doc *Document
-	if outline := pdfOutline(ctx, data); len(outline) >= minOutline {
+	if len(outline) >= minOutline {
 		doc = parseOutlined(pages, outline)
 	} else {
 		doc = parsePlain(pages, true)
@@ -54,8 +59,8 @@ func readPDF(ctx context.Context, data []byte, name string) (*Document, error) {
 	if len(doc.Sections) == 0 {
 		return nil, skipf("PDF has no text layer (scanned images?)")
 	}
-	if t := pdfTitle(ctx, data); t != "" {
-		doc.Title = t
+	if meta.title != "" {
+		doc.Title = meta.title
 	}
 	if doc.Title == "" {
 		doc.Title = titleFromName(name)
@@ -93,21 +98,6 @@ func runPoppler(ctx context.Context, data []byte, tool string, args ...string) (
 		return nil, skipf("encrypted PDF: a password is needed to read it")
 	}
 	return nil, skipf("damaged PDF: %s", firstLine(msg, err.Error()))
-}
-
-// pdfTitle returns the Title of the PDF's document information, if pdfinfo finds one.
-func pdfTitle(ctx context.Context, data []byte) string {
-	out, err := runPoppler(ctx, data, "pdfinfo", "-enc", "UTF-8", "-")
-	if err != nil {
-		return ""
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "Title:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // firstLine returns the first non-empty line of s, or def.

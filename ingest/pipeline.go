@@ -250,6 +250,8 @@ type applier struct {
 	// ids maps the doc ids of this run to their files: two roots holding the same
 	// relative path would otherwise overwrite each other's document.
 	ids map[string]string
+	// putting is the Put running in the background, nil when none (see put.go).
+	putting chan error
 }
 
 // begin starts the update on the first change. The manifest the update starts from is
@@ -298,7 +300,7 @@ func (a *applier) apply(ctx context.Context, r result, sum *Summary) error {
 		return err
 	}
 	if old, ok := a.next.Docs[r.id]; ok {
-		if err := a.upd.DeleteDoc(ctx, r.id); err != nil {
+		if err := a.deleteDoc(ctx, r.id); err != nil {
 			return fmt.Errorf("replace %s: %w", r.c.path, err)
 		}
 		sum.Updated++
@@ -339,7 +341,7 @@ func (a *applier) dropStale(ctx context.Context, r result, sum *Summary) error {
 		if err := a.begin(ctx); err != nil {
 			return err
 		}
-		if err := a.upd.DeleteDoc(ctx, id); err != nil {
+		if err := a.deleteDoc(ctx, id); err != nil {
 			return fmt.Errorf("remove second copy of %s: %w", r.c.path, err)
 		}
 		delete(a.next.Docs, id)
@@ -350,19 +352,22 @@ func (a *applier) dropStale(ctx context.Context, r result, sum *Summary) error {
 	return nil
 }
 
-// putBatch is how many chunks are gathered before a Put (one Bleve segment each).
-const putBatch = 1000
+// putBatch is how many chunks are gathered before a Put (one Bleve segment each, see
+// index's batchSize).
+const putBatch = 4000
 
-// flush puts the pending chunks. Deletions of replaced documents went ahead of them, so
-// a document's new chunks always land after its old ones are gone.
+// flush starts putting the pending chunks in the background (see put.go), once the Put
+// before has finished. Deletions of replaced documents wait for it and went ahead of
+// them, so a document's new chunks always land after its old ones are gone.
 func (a *applier) flush(ctx context.Context) error {
+	if err := a.wait(); err != nil {
+		return err
+	}
 	if len(a.pending) == 0 {
 		return nil
 	}
-	if err := a.upd.Put(ctx, a.pending); err != nil {
-		return fmt.Errorf("index %d chunks: %w", len(a.pending), err)
-	}
-	a.pending = a.pending[:0]
+	a.putting = startPut(ctx, a.upd, a.pending)
+	a.pending = nil
 	return nil
 }
 
@@ -394,7 +399,7 @@ func (a *applier) prune(ctx context.Context, w *walkResult, allowEmpty bool, sum
 		return err
 	}
 	for _, id := range gone {
-		if err := a.upd.DeleteDoc(ctx, id); err != nil {
+		if err := a.deleteDoc(ctx, id); err != nil {
 			return fmt.Errorf("prune %s: %w", id, err)
 		}
 		a.log.Info("removed", "doc", id, "source", a.next.Docs[id].Source)
@@ -413,6 +418,9 @@ func (a *applier) commit(ctx context.Context) (string, error) {
 	if err := a.flush(ctx); err != nil {
 		return "", err
 	}
+	if err := a.wait(); err != nil {
+		return "", err
+	}
 	if err := a.next.write(a.upd.Dir()); err != nil {
 		return "", err
 	}
@@ -426,6 +434,7 @@ func (a *applier) commit(ctx context.Context) (string, error) {
 
 // abort drops an update that was not committed.
 func (a *applier) abort() {
+	_ = a.wait() // the update is dropped: its error no longer matters
 	if a.upd != nil {
 		if err := a.upd.Abort(); err != nil {
 			a.log.Warn("abort index update", "err", err)
