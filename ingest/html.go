@@ -135,7 +135,8 @@ func (p *htmlReader) endTag(a atom.Atom) {
 	case a == atom.Title:
 		p.inTitle = false
 	case headingLevel(a) > 0 && p.headingLevel > 0:
-		t := normalizeSpace(p.heading.String())
+		// A bare pilcrow closing a heading is a permalink too (a manual's own markup).
+		t := strings.TrimSpace(strings.TrimSuffix(normalizeSpace(p.heading.String()), "¶"))
 		level := p.headingLevel
 		p.headingLevel = 0
 		if t == "" {
@@ -203,7 +204,7 @@ func droppedByAttr(z *html.Tokenizer) bool {
 			for _, c := range strings.Fields(string(v)) {
 				switch c {
 				case "navheader", "navfooter", "toc", "breadcrumb", "breadcrumbs",
-					"sphinxsidebar", "related", "headerlink":
+					"sphinxsidebar", "related", "headerlink", "permalink":
 					return true
 				}
 			}

@@ -63,6 +63,16 @@ moves water.</p><h2>Setup</h2><p>Open the valve.</p><pre>line one
 			dont: []string{"secret", "Home", "Site header", "Prev Up", "aside text", "footer text", "ns\n", "tpl"},
 		},
 		{
+			// Apache httpd's manual (class permalink) and Sphinx (class headerlink) end
+			// each heading with a pilcrow link; a citation must not read "Examples ¶".
+			name: "html heading permalinks dropped", file: "mod.html",
+			src: `<h1>mod_x</h1><h2 id="ex">Examples <a title="Permanent link" href="#ex" class="permalink">&para;</a></h2><p>Use it.</p>` +
+				`<h2>Notes<a class="headerlink" href="#n">¶</a></h2><p>Read.</p><h2>Plain ¶</h2><p>Bare.</p>`,
+			wantTitle: "mod_x",
+			want:      []string{"mod_x > Examples: Use it.", "mod_x > Notes: Read.", "mod_x > Plain: Bare."},
+			dont:      []string{"¶"},
+		},
+		{
 			name: "html title from h1", file: "p.htm", src: "<h1>First</h1><p>x</p><h1>Second</h1><p>y</p>",
 			wantTitle: "First", want: []string{"First: x", "Second: y"},
 		},
