@@ -77,7 +77,7 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 		}
 		return Concatenate(outs, 0)
 	}
-	norm := func(x, w *Node) *Node { return rowsNorm(x, w, cfg.RMSNormEps) }
+	norm := func(x, w *Node) *Node { return rmsNorm(x, w, cfg.RMSNormEps) }
 	dec := &decoder{cfg: cfg, layers: bindLayers(lay, weights), norm: weights[lay.norm], linear: linear,
 		siluLinear: siluLinear, rmsNorm: norm, ropeQ: ropeQ.apply, ropeK: ropeK.apply, attend: attend}
 	x = dec.forward(x)
@@ -148,15 +148,4 @@ func (a rowAttention) apply(q, keys, valuesT *Node) *Node {
 	scores := Add(DotGeneral(q, []int{2}, []int{0}, keys, []int{2}, []int{0}), a.bias)      // [kvh, group, C]
 	out := DotGeneral(Softmax(scores, -1), []int{2}, []int{0}, valuesT, []int{2}, []int{0}) // [kvh, group, hd]
 	return Reshape(out, 1, a.kvh*a.group*a.hd)
-}
-
-// rowsNorm is RMSNorm of a decode batch's rows x [B, D]: each row's mean square by a
-// reduction, as rmsNorm does for one row, whatever B. rmsNorm's many-row form (a
-// batched row·row product) hands B tiny products to the backend's workers, which costs
-// more than it computes for a decode batch; and one form for every B keeps a request's
-// arithmetic the same alone and batched.
-func rowsNorm(x, w *Node, eps float64) *Node {
-	D := w.Shape().Dimensions[0]
-	ms := ReduceAndKeep(Square(x), ReduceMean, -1) // [B, 1]
-	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), Reshape(w, 1, D))
 }
