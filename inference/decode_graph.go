@@ -49,7 +49,7 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 
 	// Per request: its attention mask over its own capacity and its cache-write indices.
 	type slot struct {
-		attn       *attention
+		attn       rowAttention
 		kIdx, vIdx *Node
 	}
 	slots := make([]slot, B)
@@ -57,7 +57,7 @@ func (s *graphSpec) buildDecode(inputs []*Node) []*Node {
 		pos := Reshape(SliceAxis(positions, 0, AxisElem(b)))
 		C := caches[2*L*b].Shape().Dimensions[1]
 		kIdx, vIdx := cacheIndices(g, kvh, hd, 1, pos)
-		slots[b] = slot{attn: newAttention(cfg, 1, C, pos, false), kIdx: kIdx, vIdx: vIdx}
+		slots[b] = slot{attn: newRowAttention(kvh, group, hd, C, pos), kIdx: kIdx, vIdx: vIdx}
 	}
 
 	newCaches := make([]*Node, 2*B*L)
@@ -115,4 +115,37 @@ func projectFewRows(x, w *Node) *Node {
 		parts = append(parts, project(SliceAxis(x, 0, AxisRange(r, min(T, r+per))), w))
 	}
 	return Concatenate(parts, 0)
+}
+
+// rowAttention is one request's attention in a decode step: one query row (all heads)
+// against that request's cache. With a single row the query needs no transposes to line
+// its heads up with the cache's (attention.apply's general form makes two per layer, each
+// a copy through the go backend's generic transpose): a reshape does it.
+type rowAttention struct {
+	kvh, group, hd int
+	// bias is the causal mask [kvh, group, C]: 0 for keys at or before the row's
+	// position, -1e30 after (the cache rows not yet written), as attention's.
+	bias *Node
+}
+
+// newRowAttention builds the mask of a row at position pos (a scalar) against C keys,
+// broadcast once to the scores' shape (the go backend's binary ops are fast only on
+// equal shapes).
+func newRowAttention(kvh, group, hd, C int, pos *Node) rowAttention {
+	g := pos.Graph()
+	kPos := Iota(g, shapeOf(dtypes.Int32, C), 0)
+	bias := Where(LessOrEqual(kPos, BroadcastToDims(pos, C)), ZerosLike(ConvertDType(kPos, dtypes.Float32)),
+		BroadcastToDims(Const(g, float32(-1e30)), C))
+	return rowAttention{kvh: kvh, group: group, hd: hd,
+		bias: materialize(BroadcastToDims(Reshape(bias, 1, 1, C), kvh, group, C))}
+}
+
+// apply attends q [1, heads, hd] (rotated, scaled) to keys [kvh, C, hd] and values stored
+// transposed [kvh, hd, C], returning [1, heads*hd]: the same products and softmax as
+// attention.apply for one row.
+func (a rowAttention) apply(q, keys, valuesT *Node) *Node {
+	q = Reshape(q, a.kvh, a.group, a.hd)
+	scores := Add(DotGeneral(q, []int{2}, []int{0}, keys, []int{2}, []int{0}), a.bias)      // [kvh, group, C]
+	out := DotGeneral(Softmax(scores, -1), []int{2}, []int{0}, valuesT, []int{2}, []int{0}) // [kvh, group, hd]
+	return Reshape(out, 1, a.kvh*a.group*a.hd)
 }
