@@ -85,22 +85,32 @@ func TestServeLoad(t *testing.T) {
 	}()
 	waitHealthy(t, "http://"+listen+"/healthz", exited)
 
-	question := env("SERVE_LOAD_QUESTION", "How do I descale the Brewmaster 3000?")
-	type q struct {
-		id, user, ts string
-		done         time.Duration
+	// Questions about the example manual, in turn (different retrieved passages, so
+	// prompts of different lengths); SERVE_LOAD_QUESTION asks one question n times.
+	questions := []string{"How do I descale the Brewmaster 3000?", "How do I install the machine?",
+		"What should I do when the display shows an error?", "How do I change the grind size?"}
+	if v := os.Getenv("SERVE_LOAD_QUESTION"); v != "" {
+		questions = []string{v}
 	}
+	type q struct {
+		id, user, ts, text string
+		done               time.Duration
+	}
+	// Event ids unique to this run: the bot remembers the events it has seen in its data
+	// directory, and would drop a second run's as Slack's retries.
+	run := time.Now().UnixNano()
 	qs := make([]*q, n)
 	for i := range qs {
 		user := fmt.Sprintf("U%03d", i)
-		qs[i] = &q{id: fmt.Sprintf("EvLoad%d", i), user: user, ts: slack.UserMessage("C1", user, "<@UBOT> "+question, "")}
+		text := "<@UBOT> " + questions[i%len(questions)]
+		qs[i] = &q{id: fmt.Sprintf("EvLoad%d-%d", run, i), user: user, text: text, ts: slack.UserMessage("C1", user, text, "")}
 	}
 	events := "http://" + listen + bot.EventsPath
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, x := range qs {
 		wg.Go(func() {
-			req := fakeslack.EventRequest(events, fakeslack.Callback(x.id, fakeslack.Mention("C1", x.user, "<@UBOT> "+question, x.ts, "")), fakeslack.SigningSecret, time.Now())
+			req := fakeslack.EventRequest(events, fakeslack.Callback(x.id, fakeslack.Mention("C1", x.user, x.text, x.ts, "")), fakeslack.SigningSecret, time.Now())
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Error(err)
