@@ -125,9 +125,11 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 		C = caches[0].Shape().Dimensions[1]
 	}
 	// Causal attention; prefill, chunk and full forwards (static start) in row blocks.
-	attn := newAttention(cfg, T, C, start, s.mode != modeStep)
+	var attn *attention
 	if s.mode == modeChunk {
 		attn = newBlockedAttention(cfg, T, offset, g)
+	} else {
+		attn = newAttention(cfg, T, C, start, s.mode != modeStep)
 	}
 
 	// Cache writes. Caches hold K as [kvHeads, C, headDim] and V transposed as

@@ -36,7 +36,7 @@ type Options struct {
 	MaxQueue int
 	// PrefillChunk is how many prompt tokens a newcomer's prefill advances between two
 	// decode steps of the running generations (0: DefaultPrefillChunk); a prompt runs in
-	// one piece when nothing else is generating.
+	// chunks of up to 512 tokens when nothing else is generating (prefill_chunk.go).
 	PrefillChunk int
 	// OnCacheBytes, when set, hears the bytes of KV cache the admitted generations hold
 	// whenever that changes, on the scheduler's goroutine (it must not block): a process
