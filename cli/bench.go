@@ -65,14 +65,16 @@ func newBenchCmd(app *App) *cobra.Command {
 				return errors.New("bench: no model: pass --model DIR, --random smollm2-135m, or set model.path")
 			}
 			lowerGCHeadroom()
+			budget := newMemoryBudget()
 			t0 := time.Now()
 			m, err := inference.Load(ctx, mc.Path, inference.Options{
 				Backend: mc.Backend, Logger: app.Log, MaxBatch: max(mc.MaxBatch, concurrency), MaxQueue: mc.MaxQueue,
-				PrefillChunk: mc.PrefillChunk,
+				PrefillChunk: mc.PrefillChunk, OnCacheBytes: budget.cacheBytes,
 			})
 			if err != nil {
 				return fmt.Errorf("bench: %w", err)
 			}
+			budget.loaded(m.WeightBytes())
 			load := time.Since(t0)
 			cfg := m.Config()
 			rng := rand.New(rand.NewPCG(1, 2))

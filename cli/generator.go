@@ -17,14 +17,17 @@ func (a *App) generator(ctx context.Context) (*qa.LLM, func(), error) {
 		return nil, nil, err
 	}
 	lowerGCHeadroom()
+	budget := newMemoryBudget()
 	llm, err := qa.NewLLM(ctx, qa.LLMOptions{
-		Dir: c.Model.Path, Backend: c.Model.Backend, Temperature: c.Model.Temperature,
+		OnCacheBytes: budget.cacheBytes,
+		Dir:          c.Model.Path, Backend: c.Model.Backend, Temperature: c.Model.Temperature,
 		TopP: c.Model.TopP, Seed: c.Model.Seed, RepetitionPenalty: c.Model.RepetitionPenalty, Composer: comp, Log: a.Log,
 		MaxBatch: c.Model.MaxBatch, MaxQueue: c.Model.MaxQueue, PrefillChunk: c.Model.PrefillChunk,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	budget.loaded(llm.Model().WeightBytes())
 	if comp != nil {
 		if err := comp.Use(ctx, comp.Current()); err != nil {
 			return nil, nil, fmt.Errorf("configured adapters: %w", err)

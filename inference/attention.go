@@ -15,13 +15,15 @@ const causalBlockRows = 64
 // per graph and shared by every layer.
 type attention struct {
 	kvh, group, hd, T, C int
+	// offset is the position of the first query in the blocked form (0 but for a chunk).
+	offset int
 	// bias is the additive causal mask [kvh, group, T, C] of the unblocked form.
 	bias *Node
 	// blocks, when set, split the query rows (the blocked form; start is 0).
 	blocks []attnBlock
 }
 
-// attnBlock is rows [from, from+rows) of the queries, seeing keys [0, keys): all of the
+// attnBlock is the queries at positions [from, from+rows), seeing keys [0, keys): all of the
 // keys before from, and the block's own diagonal [from, keys) through the causal mask
 // diag [kvh, rows*group, rows]. Only the diagonal needs a mask, so the masks of a long
 // prompt take O(T·rows) memory, not the O(T²) of one mask over every block's keys
@@ -50,16 +52,32 @@ func newAttention(cfg Config, T, C int, start *Node, blocked bool) *attention {
 		a.bias = materialize(BroadcastToDims(Reshape(bias, 1, 1, T, C), a.kvh, a.group, T, C))
 		return a
 	}
+	return newBlockedAttention(cfg, T, 0, g)
+}
+
+// newBlockedAttention is the blocked form for T queries at the static positions
+// offset.., whose keys are the cache's first offset+T rows.
+func newBlockedAttention(cfg Config, T, offset int, g *Graph) *attention {
+	a := &attention{kvh: cfg.NumKVHeads, group: cfg.NumHeads / cfg.NumKVHeads, hd: cfg.HeadDim, T: T, C: offset + T, offset: offset}
 	diags := map[int]*Node{} // by block rows: every full block shares one
 	for from := 0; from < T; from += causalBlockRows {
 		rows := min(causalBlockRows, T-from)
 		if diags[rows] == nil {
-			d := mask(Const(g, int32(0)), rows, a.group, rows)
+			d := causalMask(g, rows, a.group, rows)
 			diags[rows] = materialize(BroadcastToDims(Reshape(d, 1, rows*a.group, rows), a.kvh, rows*a.group, rows))
 		}
-		a.blocks = append(a.blocks, attnBlock{from: from, rows: rows, keys: from + rows, diag: diags[rows]})
+		a.blocks = append(a.blocks, attnBlock{from: offset + from, rows: rows, keys: offset + from + rows, diag: diags[rows]})
 	}
 	return a
+}
+
+// causalMask is 0 where a query (axis 0) may see a key (last axis) of the same block,
+// -1e30 elsewhere.
+func causalMask(g *Graph, dims ...int) *Node {
+	shape := shapeOf(dtypes.Int32, dims...)
+	qPos, kPos := Iota(g, shape, 0), Iota(g, shape, len(dims)-1)
+	return Where(LessOrEqual(kPos, qPos), ZerosLike(ConvertDType(kPos, dtypes.Float32)),
+		BroadcastToDims(Const(g, float32(-1e30)), dims...))
 }
 
 // apply attends q [T, heads, hd] (rotated, scaled) to keys [kvh, C, hd] and values
@@ -68,6 +86,7 @@ func newAttention(cfg Config, T, C int, start *Node, blocked bool) *attention {
 func (a *attention) apply(q, keys, valuesT *Node) *Node {
 	kvh, group, hd, T := a.kvh, a.group, a.hd, a.T
 	if a.blocks == nil {
+		keys, valuesT = firstKeys(keys, valuesT, a.C)
 		q = Reshape(TransposeAllAxes(Reshape(q, T, kvh, group, hd), 1, 2, 0, 3), kvh, group*T, hd)
 		scores := DotGeneral(q, []int{2}, []int{0}, keys, []int{2}, []int{0}) // [kvh, group*T, C]
 		scores = Add(Reshape(scores, kvh, group, T, a.C), a.bias)
@@ -80,11 +99,12 @@ func (a *attention) apply(q, keys, valuesT *Node) *Node {
 	q = Reshape(TransposeAllAxes(Reshape(q, T, kvh, group, hd), 1, 0, 2, 3), kvh, T*group, hd)
 	outs := make([]*Node, len(a.blocks))
 	for i, b := range a.blocks {
-		qb := SliceAxis(q, 1, AxisRange(b.from*group, (b.from+b.rows)*group))
-		vb := valuesT
-		if b.keys < a.C {
-			vb = SliceAxis(valuesT, 2, AxisRange(0, b.keys))
+		row := b.from - a.offset // of the block's first query in q
+		qb := SliceAxis(q, 1, AxisRange(row*group, (row+b.rows)*group))
+		if i > 0 {
+			qb = after(qb, outs[i-1])
 		}
+		_, vb := firstKeys(keys, valuesT, b.keys)
 		// Scores of the diagonal keys, masked, after those of every earlier key (all
 		// visible): [kvh, rows*group, keys].
 		kd := SliceAxis(keys, 1, AxisRange(b.from, b.keys))
@@ -97,4 +117,16 @@ func (a *attention) apply(q, keys, valuesT *Node) *Node {
 	}
 	out := Concatenate(outs, 1) // [kvh, T*group, hd]
 	return Reshape(TransposeAllAxes(Reshape(out, kvh, T, group, hd), 1, 0, 2, 3), T, kvh*group*hd)
+}
+
+// firstKeys returns the first n keys [kvh, n, hd] and values [kvh, hd, n] of a cache
+// (a prefill attends from the caches it makes, padded to their capacity).
+func firstKeys(keys, valuesT *Node, n int) (*Node, *Node) {
+	if keys.Shape().Dimensions[1] > n {
+		keys = SliceAxis(keys, 1, AxisRange(0, n))
+	}
+	if valuesT.Shape().Dimensions[2] > n {
+		valuesT = SliceAxis(valuesT, 2, AxisRange(0, n))
+	}
+	return keys, valuesT
 }

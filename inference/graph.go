@@ -27,6 +27,11 @@ const (
 	// KV cache at its own runtime position, and returns B rows of logits plus the updated
 	// caches: the scheduler's shared decode step (decode_graph.go).
 	modeDecode
+	// modeChunk is a step at a static position (the length of an offset marker input)
+	// with exact causal attention in row blocks: a long prompt's later chunks, each
+	// attending to the cache's earlier rows and its own, never to the capacity's empty
+	// rows (prefill_chunk.go).
+	modeChunk
 )
 
 // loraSlot says which weight (by layout index) a pair of LoRA inputs modifies.
@@ -70,13 +75,19 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	var start, last *Node
 	var caches []*Node
 	off := 1
-	cached := s.mode == modeStep || s.mode == modePrefill
+	cached := s.mode == modeStep || s.mode == modePrefill || s.mode == modeChunk
 	capacity := 0 // of the caches a prefill makes
+	offset := 0   // a chunk's static position
 	switch s.mode {
 	case modeStep:
 		start, last = inputs[inStart], inputs[inLast]
 		caches = inputs[numStepScalars : numStepScalars+2*cfg.NumLayers]
 		off = numStepScalars + 2*cfg.NumLayers
+	case modeChunk:
+		offset = inputs[numStepScalars].Shape().Dimensions[0]
+		start, last = Const(g, int32(offset)), inputs[inLast]
+		caches = inputs[numStepScalars+1 : numStepScalars+1+2*cfg.NumLayers]
+		off = numStepScalars + 1 + 2*cfg.NumLayers
 	case modePrefill:
 		start, last = inputs[inStart], inputs[inLast]
 		capacity = inputs[numStepScalars].Shape().Dimensions[0]
@@ -113,8 +124,13 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	if s.mode == modeStep {
 		C = caches[0].Shape().Dimensions[1]
 	}
-	// Causal attention; prefill and full forwards (start 0, keys = queries) in row blocks.
-	attn := newAttention(cfg, T, C, start, s.mode != modeStep)
+	// Causal attention; prefill, chunk and full forwards (static start) in row blocks.
+	var attn *attention
+	if s.mode == modeChunk {
+		attn = newBlockedAttention(cfg, T, offset, g)
+	} else {
+		attn = newAttention(cfg, T, C, start, s.mode != modeStep)
+	}
 
 	// Cache writes. Caches hold K as [kvHeads, C, headDim] and V transposed as
 	// [kvHeads, headDim, C], so both attention products contract the last axis of both
@@ -126,7 +142,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	if cached {
 		valid = LessOrEqual(Iota(g, shapeOf(dtypes.Int32, T), 0), BroadcastToDims(last, T)) // padding rows
 	}
-	if s.mode == modeStep {
+	if s.mode == modeStep || s.mode == modeChunk {
 		kIdx, vIdx = cacheIndices(g, kvh, hd, T, start)
 	}
 	writeK := func(cache, k *Node) *Node { // k [T, kvh, hd]
@@ -145,7 +161,7 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 	attend := func(l int, q, k, v *Node) *Node {
 		var kAll, vAllT *Node // [kvh, C, hd], [kvh, hd, C]
 		switch s.mode {
-		case modeStep:
+		case modeStep, modeChunk:
 			kAll = writeK(caches[2*l], k)
 			vAllT = writeV(caches[2*l+1], v)
 			newCaches = append(newCaches, kAll, vAllT)
@@ -153,9 +169,14 @@ func (s *graphSpec) build(inputs []*Node) []*Node {
 			// The caches are the prompt's K and V (padding rows zeroed) padded with zeros to
 			// capacity: one copy, no input caches to allocate and scatter into, and the same
 			// transposed K and V serve attention.
-			kAll = TransposeAllAxes(Where(valid, k, ZerosLike(k)), 1, 0, 2)  // [kvh, T, hd]
-			vAllT = TransposeAllAxes(Where(valid, v, ZerosLike(v)), 1, 2, 0) // [kvh, hd, T]
-			newCaches = append(newCaches, padAxis(kAll, 1, capacity), padAxis(vAllT, 2, capacity))
+			// Attention reads the padded caches themselves (its blocks slice the first T
+			// keys), so each layer's caches are made in that layer: an output used by
+			// nothing else would be scheduled at the graph's end, keeping every layer's
+			// unpadded K and V alive until then (the go backend runs nodes by their
+			// distance from the outputs).
+			kAll = padAxis(TransposeAllAxes(Where(valid, k, ZerosLike(k)), 1, 0, 2), 1, capacity)  // [kvh, C, hd]
+			vAllT = padAxis(TransposeAllAxes(Where(valid, v, ZerosLike(v)), 1, 2, 0), 2, capacity) // [kvh, hd, C]
+			newCaches = append(newCaches, kAll, vAllT)
 		default:
 			kAll = TransposeAllAxes(k, 1, 0, 2)
 			vAllT = TransposeAllAxes(v, 1, 2, 0)

@@ -36,8 +36,12 @@ type Options struct {
 	MaxQueue int
 	// PrefillChunk is how many prompt tokens a newcomer's prefill advances between two
 	// decode steps of the running generations (0: DefaultPrefillChunk); a prompt runs in
-	// one piece when nothing else is generating.
+	// chunks of up to 512 tokens when nothing else is generating (prefill_chunk.go).
 	PrefillChunk int
+	// OnCacheBytes, when set, hears the bytes of KV cache the admitted generations hold
+	// whenever that changes, on the scheduler's goroutine (it must not block): a process
+	// can size its garbage collector's memory limit from it (cli/gc.go).
+	OnCacheBytes func(n int64)
 }
 
 // Model is a loaded checkpoint ready to generate. It is safe for concurrent use:
@@ -125,6 +129,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 		log.Warn(w) // the go backend's speed depends on the build; XLA's does not
 	}
 	m.sched = newScheduler(m, opts.MaxBatch, opts.MaxQueue, opts.PrefillChunk)
+	m.sched.onCacheBytes = opts.OnCacheBytes
 	start := time.Now()
 	if err := m.loadWeights(ctx, dir); err != nil {
 		return nil, err
@@ -319,7 +324,7 @@ func (m *Model) exec(mode graphMode, st *weightState) (*graph.Exec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the model graph: %w", err)
 	}
-	name := [...]string{modeStep: "step", modePrefill: "prefill", modeFull: "full", modeDecode: "decode"}[mode]
+	name := [...]string{modeStep: "step", modePrefill: "prefill", modeFull: "full", modeDecode: "decode", modeChunk: "chunk"}[mode]
 	e = e.WithName("llama-" + name + st.sig).SetMaxCache(64)
 	m.execs[key] = e
 	return e, nil

@@ -111,3 +111,20 @@ func (r ropeTables) apply(x *Node) *Node {
 	}
 	return Add(Mul(x, r.cos), Mul(rot, r.sin))
 }
+
+// after returns x unchanged, computed only once dep is: the go backend runs a graph's
+// nodes in order of their distance from the outputs, so independent branches of equal
+// depth (attention's query blocks) run side by side, each step over all of them, and
+// every block's scores, slices and probabilities are alive at once (the bulk of a
+// 2,048-token prefill's transient memory). The dependency is a zero derived from one
+// element of dep (zero whatever that element is, NaN included) added to x: one pass
+// over x, exact.
+func after(x, dep *Node) *Node {
+	first := make([]SliceAxisSpec, dep.Rank())
+	for i := range first {
+		first[i] = AxisRange(0, 1)
+	}
+	one := Reshape(Slice(dep, first...))
+	zero := Where(LessOrEqual(one, one), ScalarZero(x.Graph(), x.DType()), ScalarZero(x.Graph(), x.DType()))
+	return Add(x, zero)
+}

@@ -45,6 +45,9 @@ type scheduler struct {
 	maxBatch int
 	maxQueue int
 	chunk    int
+	// onCacheBytes hears cacheBytes on change (Options.OnCacheBytes); loop-owned.
+	onCacheBytes func(int64)
+	cacheBytes   int64
 
 	mu      sync.Mutex
 	waiting []*request
@@ -154,6 +157,7 @@ func (s *scheduler) loop() {
 	var active []*request
 	for {
 		active = s.admit(active)
+		s.reportCacheBytes(active)
 		if len(active) == 0 {
 			return
 		}
@@ -181,6 +185,7 @@ func (s *scheduler) loop() {
 			s.decodeStep(g)
 		}
 		active = slices.DeleteFunc(active, func(r *request) bool { return r.isFinished() })
+		s.reportCacheBytes(active)
 	}
 }
 
@@ -265,12 +270,14 @@ func decodeGroups(rs []*request) [][]*request {
 	return out
 }
 
-// prefillChunk advances r's prompt: all of it in one prefill when nothing else is
-// decoding (the fastest way through it) or it fits in a chunk, otherwise one chunk,
-// so the running decodes wait at most a chunk's time for their next token.
+// prefillChunk advances r's prompt by one chunk: up to longPromptChunk tokens when
+// nothing else is decoding (bounded memory, still large matrix products), up to the
+// scheduler's chunk otherwise, so the running decodes wait at most a chunk's time for
+// their next token. Chunks after the first run through the chunk graph: exact causal
+// blocks over the cache's filled rows only.
 func (s *scheduler) prefillChunk(r *request, others bool) {
 	n := len(r.prompt)
-	take := n - r.done
+	take := min(n-r.done, longPromptChunk)
 	if others {
 		take = min(take, s.chunk)
 	}
@@ -290,7 +297,7 @@ func (s *scheduler) prefillChunk(r *request, others bool) {
 			return err
 		}
 		padded := min(bucket(take, 16, s.m.maxCtx), r.capacity-r.done)
-		logits, caches, err = s.m.step(r.st, padTo(tok, padded), r.done, take-1, r.caches)
+		logits, caches, err = s.m.chunk(r.st, padTo(tok, padded), r.done, take-1, r.caches)
 		r.caches = nil // donated
 		return err
 	})

@@ -28,6 +28,8 @@ type LLMOptions struct {
 	// answers generate together, how many may wait, the prefill chunk); 0 takes
 	// inference's defaults.
 	MaxBatch, MaxQueue, PrefillChunk int
+	// OnCacheBytes is passed to the model (inference.Options.OnCacheBytes).
+	OnCacheBytes func(n int64)
 	// Composer, when set, chooses and merges the adapters for each answer.
 	Composer *Composer
 	Log      *slog.Logger
@@ -55,6 +57,7 @@ func NewLLM(ctx context.Context, opts LLMOptions) (*LLM, error) {
 	m, err := inference.Load(ctx, opts.Dir, inference.Options{
 		Backend: opts.Backend, MaxContext: opts.MaxContext, Logger: opts.Log,
 		MaxBatch: opts.MaxBatch, MaxQueue: opts.MaxQueue, PrefillChunk: opts.PrefillChunk,
+		OnCacheBytes: opts.OnCacheBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", opts.Dir, err)
