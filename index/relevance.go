@@ -153,8 +153,12 @@ const manualCacheMax = 50000
 // postings is the costly part of the rule, and questions reuse their words.
 type manualCache struct {
 	mu       sync.Mutex
-	products []string // nil until first read
+	products []string  // nil until first read
+	sizes    []float64 // passages per product, as products
 	used     map[string]int
+	// counts: passages per product holding a word, for the words that may name a manual
+	// (product_prior.go).
+	counts map[string][]int
 }
 
 // using returns how many manuals use each of terms and how many manuals the index holds.
@@ -183,8 +187,9 @@ func (c *manualCache) using(ctx context.Context, g *generation, terms []string) 
 		return nil, 0, fmt.Errorf("relevance: %w", err)
 	}
 	defer r.Close()
+	var sizes []float64
 	if products == nil {
-		if products, err = productNames(r); err != nil {
+		if products, sizes, err = productNames(r); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -205,6 +210,9 @@ func (c *manualCache) using(ctx context.Context, g *generation, terms []string) 
 	}
 	c.mu.Lock()
 	c.products = products
+	if sizes != nil {
+		c.sizes = sizes
+	}
 	if c.used == nil {
 		c.used = map[string]int{}
 	}
@@ -217,24 +225,26 @@ func (c *manualCache) using(ctx context.Context, g *generation, terms []string) 
 	return out, len(products), nil
 }
 
-// productNames lists the products (manuals) the index holds.
-func productNames(r bleveidx.IndexReader) ([]string, error) {
+// productNames lists the products (manuals) the index holds and how many passages each has.
+func productNames(r bleveidx.IndexReader) ([]string, []float64, error) {
 	d, err := r.FieldDict(fProduct)
 	if err != nil {
-		return nil, fmt.Errorf("relevance: products: %w", err)
+		return nil, nil, fmt.Errorf("relevance: products: %w", err)
 	}
 	defer d.Close()
 	out := []string{}
+	var sizes []float64
 	for {
 		e, err := d.Next()
 		if err != nil {
-			return nil, fmt.Errorf("relevance: products: %w", err)
+			return nil, nil, fmt.Errorf("relevance: products: %w", err)
 		}
 		if e == nil {
-			return out, nil
+			return out, sizes, nil
 		}
 		if e.Term != "" && e.Count > 0 {
 			out = append(out, e.Term)
+			sizes = append(sizes, float64(e.Count))
 		}
 	}
 }

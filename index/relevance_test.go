@@ -158,7 +158,7 @@ func BenchmarkRelevance(b *testing.B) {
 				i++
 				if cold {
 					g.manuals.mu.Lock()
-					g.manuals.used = nil
+					g.manuals.used, g.manuals.counts = nil, nil
 					g.manuals.mu.Unlock()
 				}
 				if err := setRelevance(ctx, g, analyzer, p.exact, p.missing, p.st, 1, p.hits); err != nil {

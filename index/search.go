@@ -96,6 +96,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		tk, _ := f[fTokens].(float64)
 		c.bodyLen, c.tokens = int(bl), int(tk)
 		product, _ := f[fProduct].(string)
+		c.product = product
 		title, _ := f[fTitle].(string)
 		section, _ := f[fSection].(string)
 		c.leafStart, c.leafEnd = leafHeading(c.bodyLen, product, title, section)
@@ -112,6 +113,9 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 	}
 	rescore(cands, exact, missing, st)
+	if err := preferNamedManuals(ctx, g, cands, exact, st); err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
 	hits, err := s.hits(ctx, g, l, cands, k, q.DocID != "")
 	if err != nil {
 		return nil, err
