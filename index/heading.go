@@ -64,17 +64,23 @@ func leafHeading(bodyLen int, product, title, section string) (start, end int) {
 	return start, end
 }
 
-// leafSpans returns each candidate's own-heading span in the scored text (leafHeading).
-// The span needs the chunk's product, title and section, which only its stored document
-// holds (they have no doc values); a published generation never changes, so each chunk's
-// span is read once and kept in g.leaves, and later searches decompress nothing for it.
-func leafSpans(ctx context.Context, g *generation, l *storedLoader, refs []docRef, facts []candidateFacts) ([][2]int, error) {
-	out := make([][2]int, len(refs))
+// leafFacts are what rescoring needs of a chunk's stored heading fields.
+type leafFacts struct {
+	product    string
+	start, end int // the chunk's own heading in the scored text (leafHeading)
+}
+
+// leafSpans returns each candidate's product and own-heading span in the scored text.
+// They need the chunk's product, title and section, which only its stored document holds
+// (they have no doc values); a published generation never changes, so each chunk's facts
+// are read once and kept in g.leaves, and later searches decompress nothing for it.
+func leafSpans(ctx context.Context, g *generation, l *storedLoader, refs []docRef, facts []candidateFacts) ([]leafFacts, error) {
+	out := make([]leafFacts, len(refs))
 	var rest []docRef
 	var restAt []int
 	for i, r := range refs {
 		if v, ok := g.leaves.Load(r.id); ok {
-			out[i] = v.([2]int)
+			out[i] = v.(leafFacts)
 			continue
 		}
 		rest = append(rest, r)
@@ -93,7 +99,7 @@ func leafSpans(ctx context.Context, g *generation, l *storedLoader, refs []docRe
 		title, _ := f[fTitle].(string)
 		section, _ := f[fSection].(string)
 		start, end := leafHeading(facts[restAt[j]].bodyLen, product, title, section)
-		out[restAt[j]] = [2]int{start, end}
+		out[restAt[j]] = leafFacts{product: product, start: start, end: end}
 		g.leaves.Store(r.id, out[restAt[j]])
 	}
 	return out, nil

@@ -151,6 +151,7 @@ type candidate struct {
 	id      string
 	iid     bleveidx.IndexInternalID // in the snapshot that found it (see storedLoader)
 	docID   string
+	product string
 	bodyLen int
 	// leafStart..leafEnd is the chunk's own heading in the scored text (leafHeading).
 	leafStart, leafEnd int

@@ -8,7 +8,8 @@ import (
 
 // TestRelevanceWeights checks Hit.Relevance against the rule worked by hand on a small
 // index of two manuals: idf weights, a word no passage holds at 1.5 times the rarest
-// idf, a word both manuals use at half its idf, a typo's neighbour covering it half.
+// idf, a word both manuals use at half its idf, a typo's neighbour covering it half
+// (none for a four-letter word).
 func TestRelevanceWeights(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	put(t, s,
@@ -47,6 +48,16 @@ func TestRelevanceWeights(t *testing.T) {
 	hits = mustSearch(t, s, Query{Text: "trap signels", K: 5})
 	if got, w := hits[0].Relevance, wTrap/(wTrap+wTypo); math.Abs(got-w) > 1e-9 {
 		t.Errorf("typo, fuzziness 0: relevance %.6f, want %.6f", got, w)
+	}
+	// A missing word of four letters ("trep") finds "trap" within one edit, and the
+	// search returns that passage, but the neighbour covers none of it: short stems have
+	// too many neighbours to say the passage is on the subject.
+	hits = mustSearch(t, s, Query{Text: "trep", K: 5, Fuzziness: 1})
+	if len(hits) == 0 || hits[0].ID != "c" {
+		t.Fatalf("trep: hits %v, want c first", ids(hits))
+	}
+	if hits[0].Relevance != 0 {
+		t.Errorf("trep: relevance %.6f, want 0", hits[0].Relevance)
 	}
 }
 
@@ -147,7 +158,7 @@ func BenchmarkRelevance(b *testing.B) {
 				i++
 				if cold {
 					g.manuals.mu.Lock()
-					g.manuals.used = nil
+					g.manuals.used, g.manuals.counts = nil, nil
 					g.manuals.mu.Unlock()
 				}
 				if err := setRelevance(ctx, g, analyzer, p.exact, p.missing, p.st, 1, p.hits); err != nil {

@@ -103,7 +103,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	for i, h := range res.Hits {
 		c := &candidate{id: h.ID, iid: refs[i].iid, locs: locs[i]}
 		c.docID, c.bodyLen, c.tokens = facts[i].docID, facts[i].bodyLen, facts[i].tokens
-		c.leafStart, c.leafEnd = leaves[i][0], leaves[i][1]
+		c.product, c.leafStart, c.leafEnd = leaves[i].product, leaves[i].start, leaves[i].end
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
 				fuzzyTerms = append(fuzzyTerms, term)
@@ -117,6 +117,9 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 	}
 	rescore(cands, exact, missing, st)
+	if err := preferNamedManuals(ctx, g, cands, exact, st); err != nil {
+		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
+	}
 	hits, err := s.hits(ctx, g, l, cands, k, q.DocID != "")
 	if err != nil {
 		return nil, err

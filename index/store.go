@@ -53,7 +53,7 @@ type generation struct {
 	// columns.go); nil when they could not be read.
 	columnsOnce sync.Once
 	columns     *columns
-	// leaves are chunks' own-heading spans by chunk id, read once each (see leafSpans).
+	// leaves are chunks' products and own-heading spans by chunk id, read once each (see leafSpans).
 	leaves sync.Map
 }
 
