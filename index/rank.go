@@ -266,26 +266,4 @@ func minDistance(a, b []int) int {
 }
 
 // nearTerm says whether term is within two edits of typed (the most fuzziness allows).
-func nearTerm(typed, term string) bool {
-	a, b := []rune(typed), []rune(term)
-	if d := len(a) - len(b); d > 2 || d < -2 {
-		return false
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)] <= 2
-}
+func nearTerm(typed, term string) bool { return withinEdits(typed, term, 2) }
