@@ -7,7 +7,8 @@ func (c Config) cacheRowBytes() int64 {
 }
 
 // reportCacheBytes tells Options.OnCacheBytes the KV cache bytes the admitted requests
-// hold (each its whole capacity, allocated at its first prefill chunk), when that changed.
+// hold (each its whole capacity, allocated at its first prefill chunk), when that changed;
+// called by admit, under s.mu.
 func (s *scheduler) reportCacheBytes(active []*request) {
 	if s.onCacheBytes == nil {
 		return

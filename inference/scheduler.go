@@ -45,7 +45,7 @@ type scheduler struct {
 	maxBatch int
 	maxQueue int
 	chunk    int
-	// onCacheBytes hears cacheBytes on change (Options.OnCacheBytes); loop-owned.
+	// onCacheBytes hears cacheBytes on change (Options.OnCacheBytes); guarded by mu.
 	onCacheBytes func(int64)
 	cacheBytes   int64
 
@@ -157,7 +157,6 @@ func (s *scheduler) loop() {
 	var active []*request
 	for {
 		active = s.admit(active)
-		s.reportCacheBytes(active)
 		if len(active) == 0 {
 			return
 		}
@@ -185,7 +184,9 @@ func (s *scheduler) loop() {
 			s.decodeStep(g)
 		}
 		active = slices.DeleteFunc(active, func(r *request) bool { return r.isFinished() })
+		s.mu.Lock()
 		s.reportCacheBytes(active)
+		s.mu.Unlock()
 	}
 }
 
@@ -214,6 +215,9 @@ func (s *scheduler) admit(active []*request) []*request {
 		r.setQueuePos(i + 1)
 	}
 	s.active = len(active)
+	// Under mu: the loop that is about to end and the one a new request starts would
+	// otherwise both report.
+	s.reportCacheBytes(active)
 	if len(active) == 0 {
 		s.running = false
 		return nil
