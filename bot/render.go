@@ -189,8 +189,8 @@ func citationLine(c qa.Citation) string {
 		title = fmt.Sprintf("<%s|%s>", link, strings.ReplaceAll(title, "|", "¦"))
 	}
 	line := fmt.Sprintf("[%d] %s", c.N, title)
-	if c.Section != "" {
-		line += " — " + escapeText(c.Section)
+	if sec := qa.SectionBelowTitle(c.Title, c.Section); sec != "" {
+		line += " — " + escapeText(sec)
 	}
 	if c.Page > 0 {
 		line += fmt.Sprintf(" (p. %d)", c.Page)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"manualbot/index"
+	"manualbot/qa"
 )
 
 // searchJSON is `search --json`'s one object: what scripts and evaluations need of
@@ -120,8 +121,8 @@ func citation(c index.Chunk) string {
 	if s == "" {
 		s = c.Source
 	}
-	if len(c.Section) > 0 {
-		s += " — " + strings.Join(c.Section, index.SectionSep)
+	if sec := qa.SectionBelowTitle(c.Title, strings.Join(c.Section, index.SectionSep)); sec != "" {
+		s += " — " + sec
 	}
 	if c.Page > 0 {
 		s += fmt.Sprintf(" (p. %d)", c.Page)

@@ -26,8 +26,8 @@ func (p Passage) Source() string {
 	if s == "" {
 		s = p.DocID
 	}
-	if p.Section != "" && p.Section != p.Title {
-		s += " — " + p.Section
+	if sec := SectionBelowTitle(p.Title, p.Section); sec != "" {
+		s += " — " + sec
 	}
 	if p.Page > 0 {
 		s += fmt.Sprintf(" (p. %d)", p.Page)
@@ -59,4 +59,21 @@ func firstWords(s string, max int) string {
 		cut = max
 	}
 	return s[:cut] + " …"
+}
+
+// SectionBelowTitle is a section path without a first heading that only repeats the
+// document's title: an HTML page's h1 usually is its title, and a citation should read
+// "mod_rewrite — Forcing HTTPS", not "mod_rewrite — mod_rewrite > Forcing HTTPS". Only
+// for showing: the stored path keeps every heading (evaluation matches against it).
+func SectionBelowTitle(title, section string) string {
+	if title == "" {
+		return section
+	}
+	if strings.EqualFold(strings.TrimSpace(section), strings.TrimSpace(title)) {
+		return ""
+	}
+	if head, rest, ok := strings.Cut(section, " > "); ok && strings.EqualFold(strings.TrimSpace(head), strings.TrimSpace(title)) {
+		return rest
+	}
+	return section
 }
