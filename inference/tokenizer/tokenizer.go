@@ -112,6 +112,12 @@ func New(tokenizerJSON, configJSON, generationJSON []byte) (*Tokenizer, error) {
 	for _, a := range f.AddedTokens {
 		size = max(size, a.ID+1)
 	}
+	// A vocabulary's ids run 0..n-1 (with a few gaps at most): the id tables are sized by
+	// the largest id, so one stray id (2666666645 in a fuzzed file) must not ask for tens of
+	// gigabytes.
+	if defined := len(vocab) + len(f.AddedTokens); size > 2*defined+maxIDGap {
+		return nil, fmt.Errorf("tokenizer.json: the largest token id is %d but the file defines only %d tokens (ids run 0..n-1)", size-1, defined)
+	}
 	t.idToToken = make([]string, size)
 	t.hasToken = make([]bool, size)
 	t.special = make([]bool, size)
@@ -260,6 +266,9 @@ func (t *Tokenizer) BOS() (int, bool) { return t.bos, t.bos >= 0 }
 // EOS lists every id that ends generation: eos_token, generation_config's ids and the
 // special end-of-turn tokens chat templates emit (<|eot_id|>, <|im_end|>...).
 func (t *Tokenizer) EOS() []int { return append([]int(nil), t.eos...) }
+
+// maxIDGap is how far past twice the defined tokens the largest id may go.
+const maxIDGap = 1024
 
 // VocabSize is one more than the largest id, added tokens included.
 func (t *Tokenizer) VocabSize() int { return len(t.idToToken) }

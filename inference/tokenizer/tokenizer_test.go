@@ -228,6 +228,8 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown pre_tokenizer", write(t, `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}`), `"BertPreTokenizer"`},
 		{"unknown normalizer", write(t, `{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}`), `"Precompiled"`},
 		{"merge out of vocab", write(t, `{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}`), `"b"`},
+		{"id far past the vocabulary", write(t, `{"model": {"type": "BPE", "vocab": {"a": 0, "b": 2666666645}, "merges": []}}`), "largest token id is 2666666645"},
+		{"added id far past the vocabulary", write(t, `{"added_tokens": [{"id": 99999999, "content": "<x>"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}`), "largest token id is 99999999"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
