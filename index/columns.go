@@ -148,31 +148,13 @@ func (c *columns) lookup(iid bleveidx.IndexInternalID) (candidateFacts, bool) {
 // candidateFields returns each ref's facts, from g's columns where they hold it and
 // from its stored fields otherwise.
 func candidateFields(ctx context.Context, g *generation, l *storedLoader, refs []docRef) ([]candidateFacts, error) {
-	out := make([]candidateFacts, len(refs))
 	cols := g.columnsFor(l)
-	var rest []docRef
-	var restAt []int
-	for i, r := range refs {
-		if f, ok := cols.lookup(r.iid); ok {
-			out[i] = f
-			continue
-		}
-		rest = append(rest, r)
-		restAt = append(restAt, i)
-	}
-	if len(rest) == 0 {
-		return out, nil
-	}
-	fields, err := loadFields(ctx, g, l, rest, []string{fDocID, fBodyLen, fTokens})
-	if err != nil {
-		return nil, err
-	}
-	for j, r := range rest {
-		f := fields[r.id]
-		d, _ := f[fDocID].(string)
-		bl, _ := f[fBodyLen].(float64)
-		tk, _ := f[fTokens].(float64)
-		out[restAt[j]] = candidateFacts{docID: d, bodyLen: int(bl), tokens: int(tk)}
-	}
-	return out, nil
+	return fieldsOr(ctx, g, l, refs, []string{fDocID, fBodyLen, fTokens},
+		func(r docRef) (candidateFacts, bool) { return cols.lookup(r.iid) },
+		func(_ int, _ docRef, f map[string]any) candidateFacts {
+			d, _ := f[fDocID].(string)
+			bl, _ := f[fBodyLen].(float64)
+			tk, _ := f[fTokens].(float64)
+			return candidateFacts{docID: d, bodyLen: int(bl), tokens: int(tk)}
+		})
 }

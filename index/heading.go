@@ -75,32 +75,21 @@ type leafFacts struct {
 // (they have no doc values); a published generation never changes, so each chunk's facts
 // are read once and kept in g.leaves, and later searches decompress nothing for it.
 func leafSpans(ctx context.Context, g *generation, l *storedLoader, refs []docRef, facts []candidateFacts) ([]leafFacts, error) {
-	out := make([]leafFacts, len(refs))
-	var rest []docRef
-	var restAt []int
-	for i, r := range refs {
-		if v, ok := g.leaves.Load(r.id); ok {
-			out[i] = v.(leafFacts)
-			continue
-		}
-		rest = append(rest, r)
-		restAt = append(restAt, i)
-	}
-	if len(rest) == 0 {
-		return out, nil
-	}
-	fields, err := loadFields(ctx, g, l, rest, []string{fProduct, fTitle, fSection})
-	if err != nil {
-		return nil, err
-	}
-	for j, r := range rest {
-		f := fields[r.id]
-		product, _ := f[fProduct].(string)
-		title, _ := f[fTitle].(string)
-		section, _ := f[fSection].(string)
-		start, end := leafHeading(facts[restAt[j]].bodyLen, product, title, section)
-		out[restAt[j]] = leafFacts{product: product, start: start, end: end}
-		g.leaves.Store(r.id, out[restAt[j]])
-	}
-	return out, nil
+	return fieldsOr(ctx, g, l, refs, []string{fProduct, fTitle, fSection},
+		func(r docRef) (leafFacts, bool) {
+			v, ok := g.leaves.Load(r.id)
+			if !ok {
+				return leafFacts{}, false
+			}
+			return v.(leafFacts), true
+		},
+		func(i int, r docRef, f map[string]any) leafFacts {
+			product, _ := f[fProduct].(string)
+			title, _ := f[fTitle].(string)
+			section, _ := f[fSection].(string)
+			start, end := leafHeading(facts[i].bodyLen, product, title, section)
+			v := leafFacts{product: product, start: start, end: end}
+			g.leaves.Store(r.id, v)
+			return v
+		})
 }

@@ -146,3 +146,32 @@ func loadFields(ctx context.Context, g *generation, l *storedLoader, docs []docR
 	}
 	return out, nil
 }
+
+// fieldsOr returns a value for every ref: known's where it answers (a cache, a column),
+// and otherwise read's, made from the ref's stored fields names, which are loaded for
+// just those refs in one pass.
+func fieldsOr[T any](ctx context.Context, g *generation, l *storedLoader, refs []docRef, names []string,
+	known func(docRef) (T, bool), read func(i int, r docRef, f map[string]any) T) ([]T, error) {
+	out := make([]T, len(refs))
+	var rest []docRef
+	var restAt []int
+	for i, r := range refs {
+		if v, ok := known(r); ok {
+			out[i] = v
+			continue
+		}
+		rest = append(rest, r)
+		restAt = append(restAt, i)
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	fields, err := loadFields(ctx, g, l, rest, names)
+	if err != nil {
+		return nil, err
+	}
+	for j, r := range rest {
+		out[restAt[j]] = read(restAt[j], r, fields[r.id])
+	}
+	return out, nil
+}
