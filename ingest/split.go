@@ -29,11 +29,16 @@ func splitToFit(text string, size int) []string {
 					out = append(out, w)
 					continue
 				}
-				// White space before the first word (a block starting with a space)
-				// is not part of it: a word that fits alone is not cut (found by
-				// FuzzChunk).
-				if word := strings.TrimLeftFunc(w, unicode.IsSpace); len(word) < len(w) && utf8.RuneCountInString(word) <= size {
-					out = append(out, w[:len(w)-len(word)], word)
+				// White space around the word (a block starting with a space, the
+				// space or line end after it) is not part of it: a word that fits
+				// alone is not cut (both found by FuzzChunk).
+				if word := strings.TrimFunc(w, unicode.IsSpace); word != "" && len(word) < len(w) && utf8.RuneCountInString(word) <= size {
+					lead := len(w) - len(strings.TrimLeftFunc(w, unicode.IsSpace))
+					for _, p := range []string{w[:lead], word, w[lead+len(word):]} {
+						if p != "" {
+							out = append(out, p)
+						}
+					}
 					continue
 				}
 				out = append(out, cutRunes(w, size)...)
