@@ -108,8 +108,9 @@ func visitHolders(tfr bleveidx.TermFieldReader, refs []docRef, order []int, fn f
 
 // hitLocations gives each hit's fText locations: read for the hits alone when the search
 // ran without locations (l is not nil), else those the search returned. fuzzy holds the
-// neighbours each fuzzy query term expanded to (Bleve's FuzzyMatchPhraseKey record).
-func hitLocations(ctx context.Context, l *storedLoader, hits search.DocumentMatchCollection, refs []docRef, exact []queryTerm, fuzzy map[string][]string) ([]search.TermLocationMap, error) {
+// neighbours each fuzzy query term expanded to (Bleve's FuzzyMatchPhraseKey record);
+// asked are the question's terms, with their related words.
+func hitLocations(ctx context.Context, l *storedLoader, hits search.DocumentMatchCollection, refs []docRef, asked []queryTerm, fuzzy map[string][]string) ([]search.TermLocationMap, error) {
 	if l == nil {
 		out := make([]search.TermLocationMap, len(hits))
 		for i, h := range hits {
@@ -125,8 +126,11 @@ func hitLocations(ctx context.Context, l *storedLoader, hits search.DocumentMatc
 			terms = append(terms, t)
 		}
 	}
-	for _, t := range exact {
-		add(t.text)
+	for _, t := range asked {
+		add(t.text) // a term the index lacks has no postings: nothing is read
+		for _, r := range t.related {
+			add(r)
+		}
 	}
 	for _, typed := range slices.Sorted(maps.Keys(fuzzy)) {
 		for _, t := range fuzzy[typed] {

@@ -11,6 +11,9 @@ const maxQueryTerms = 32
 type queryTerm struct {
 	text string
 	pos  int // index among the question's scored terms, for proximity
+	// related are the index's words related to text (related_words.go), none of them a
+	// word of the question itself.
+	related []string
 }
 
 // queryTerms analyses a question exactly as the index analyses passages (textAnalyzer)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -165,8 +166,11 @@ type candidate struct {
 // much of the question a passage covers is setRelevance's, after ranking).
 func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 	isExact := map[string]bool{}
-	for _, t := range exact {
+	for _, t := range append(slices.Clip(exact), missing...) {
 		isExact[t.text] = true
+		for _, r := range t.related {
+			isExact[r] = true // a related word is not a typo's neighbour
+		}
 	}
 	for _, c := range cands {
 		dl := float64(max(c.tokens, 1))
@@ -174,13 +178,10 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 		sat := func(tf float64) float64 { return tf * (bm25K1 + 1) / (tf + norm) }
 		var score float64
 		positions := make([][]int, len(exact))
-		for i, t := range exact {
-			locs := c.locs[t.text]
-			if len(locs) == 0 {
-				continue
-			}
+		// tf' of a term in this candidate (body positions go to pos, for proximity).
+		weighted := func(term string, pos *[]int) float64 {
 			var body, head float64
-			for _, l := range locs {
+			for _, l := range c.locs[term] {
 				switch {
 				case int(l.Start) >= c.leafStart && int(l.End) <= c.leafEnd:
 					head += leafHeadingWeight
@@ -188,11 +189,31 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 					head++
 				default:
 					body++
-					positions[i] = append(positions[i], int(l.Pos))
+					if pos != nil {
+						*pos = append(*pos, int(l.Pos))
+					}
 				}
 			}
-			idf := st.idf(t.text)
-			score += idf * sat(body+headingWeight*head)
+			return body + headingWeight*head
+		}
+		// A question term scores through its best form: itself, or a related word at
+		// relatedWeight (related_words.go) and at most the question word's idf, since it
+		// stands for that word (a rare related word is not a rarer question).
+		viaRelated := func(t queryTerm) float64 {
+			best := 0.0
+			for _, r := range t.related {
+				if tf := weighted(r, nil); tf > 0 {
+					best = max(best, relatedWeight*min(st.idf(r), st.idf(t.text))*sat(tf))
+				}
+			}
+			return best
+		}
+		for i, t := range exact {
+			own := 0.0
+			if tf := weighted(t.text, &positions[i]); tf > 0 {
+				own = st.idf(t.text) * sat(tf)
+			}
+			score += max(own, viaRelated(t))
 		}
 		for i := 0; i+1 < len(exact); i++ {
 			if d := minDistance(positions[i], positions[i+1]); d > 0 && d <= proximityWindow {
@@ -202,7 +223,7 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 		// Neighbours of missing terms: each missing term scores through the best neighbour
 		// the candidate holds, at fuzzyWeight.
 		for _, m := range missing {
-			best := 0.0
+			best := viaRelated(m)
 			for term, locs := range c.locs {
 				if isExact[term] || len(locs) == 0 || !nearTerm(m.text, term) {
 					continue

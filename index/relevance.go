@@ -97,9 +97,15 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 		for _, t := range exact {
 			if words[t.text] {
 				covered += weights[t.text]
+			} else if anyOf(words, t.related) {
+				covered += relatedCredit * weights[t.text]
 			}
 		}
 		for _, m := range missing {
+			if anyOf(words, m.related) {
+				covered += relatedCredit * weights[m.text]
+				continue
+			}
 			edits := typoEdits(m.text, fuzziness)
 			if utf8.RuneCountInString(m.text) < typoCreditMinRunes {
 				edits = 0
@@ -320,4 +326,14 @@ func withinEdits(a, b string, k int) bool {
 		prev, cur = cur, prev
 	}
 	return prev[len(y)] <= k
+}
+
+// anyOf reports whether words holds one of terms.
+func anyOf(words map[string]bool, terms []string) bool {
+	for _, t := range terms {
+		if words[t] {
+			return true
+		}
+	}
+	return false
 }

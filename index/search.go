@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -49,11 +50,31 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	for i, t := range terms {
 		names[i] = t.text
 	}
+	related := g.related.get(analyzer)
+	asked := map[string]bool{}
+	for _, n := range names {
+		asked[n] = true
+	}
+	for i := range terms {
+		for _, r := range related[terms[i].text] {
+			if !asked[r] {
+				terms[i].related = append(terms[i].related, r)
+				names = append(names, r)
+			}
+		}
+	}
 	if err := collectStats(ctx, g, names, &st); err != nil {
 		return nil, err
 	}
 	var exact, missing []queryTerm
 	for _, t := range terms {
+		held := t.related[:0:0]
+		for _, r := range t.related {
+			if st.df[r] > 0 {
+				held = append(held, r)
+			}
+		}
+		t.related = held
 		if st.df[t.text] > 0 {
 			exact = append(exact, t)
 		} else {
@@ -86,7 +107,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	for i, h := range res.Hits {
 		refs[i] = docRef{iid: h.IndexInternalID, id: h.ID}
 	}
-	locs, err := hitLocations(ctx, l, res.Hits, refs, exact, fuzzy)
+	locs, err := hitLocations(ctx, l, res.Hits, refs, append(slices.Clip(exact), missing...), fuzzy)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", cutQuery(text), err)
 	}
@@ -139,6 +160,14 @@ func candidateQuery(exact, missing []queryTerm, maxEdits int) query.Query {
 		tq := query.NewTermQuery(t.text)
 		tq.SetField(fText)
 		qs = append(qs, tq)
+	}
+	for _, t := range append(slices.Clip(exact), missing...) {
+		for _, r := range t.related {
+			rq := query.NewTermQuery(r)
+			rq.SetField(fText)
+			rq.SetBoost(relatedWeight)
+			qs = append(qs, rq)
+		}
 	}
 	for _, t := range missing {
 		if maxEdits == 0 || utf8.RuneCountInString(t.text) < 4 {

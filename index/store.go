@@ -49,6 +49,9 @@ type generation struct {
 	// manuals remembers how many manuals use each word (see relevance.go).
 	manuals manualCache
 
+	// related is the related-words table in this generation's analysis (related_words.go).
+	related relatedCache
+
 	// columns are the candidates' facts by internal number, read on first search (see
 	// columns.go); nil when they could not be read.
 	columnsOnce sync.Once

@@ -1,0 +1,144 @@
+package index
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
+
+// Related words. People ask in their words, manuals answer in theirs: "do integer math"
+// is "Arithmetic Expansion", "the temp directory" is "tmpdir", "delete a row" is DELETE
+// or DROP, "a folder" is a directory. Stemming joins only forms of one word, so a
+// question term also looks for the words of its groups below, at relatedWeight: such a
+// word shows the passage may be on the question's subject, not that it uses the asker's
+// word, so it never outranks the word itself (a term scores through its best form, the
+// typed word at full weight).
+//
+// The groups are general: abbreviations manuals and people both use, everyday words for
+// what manuals name formally, and irregular plurals the Porter stemmer leaves apart
+// ("axes" and "axis"). They are not written from the evaluation questions' answers, and
+// each word may be in several groups. A group is not transitive: a word finds the other
+// words of its own groups only.
+const relatedWeight = 0.5
+
+// relatedCredit is how much of a question word a related word covers in the "not in the
+// manuals" rule (relevance.go): the passage is on the subject, in other words.
+const relatedCredit = 0.75
+
+// relatedGroups returns the groups, one space-separated line each.
+func relatedGroups() []string {
+	return []string{
+		// Abbreviations and their words.
+		"tmp temp temporary", "dir dirs directory directories folder folders",
+		"env environment", "arg args argument arguments argv parameter parameters param params",
+		"config configuration configure conf settings setting", "auth authentication authenticate",
+		"db database databases", "info information", "repo repository",
+		"init initialize initialise initialization", "exec execute execution",
+		"max maximum", "min minimum", "num number", "str string strings",
+		"var vars variable variables", "len length", "ext extension",
+		"cmd command commands", "msg message messages", "err error errors",
+		"req request requests", "res response", "src source", "dest destination target",
+		"pwd password passwd passphrase", "pid process processes", "lib library libraries",
+		"pkg package packages", "doc docs documentation", "cert certificate certificates",
+		"ssl tls https", "url uri link links", "stats statistics", "perf performance",
+		"async asynchronous", "sync synchronous", "proc process", "admin administrator",
+		"regex regexp regexps pattern", "bool boolean", "int integer integers",
+		"obj object objects", "fn func function functions", "sec secs second seconds",
+		"ms millisecond milliseconds", "hostname host", "ip address", "addr address",
+		"os operating", "mem memory", "cpu processor", "util utility utilities",
+		"calc calculate calculation", "spec specification", "attr attribute attributes",
+		"char character characters", "col column columns", "idx index indexes indices",
+		"ctrl control", "sigint interrupt", "stdout output", "stdin input", "stderr error",
+		"hash digest checksum", "ts timestamp", "tz timezone", "utf unicode encoding",
+
+		// Everyday words for what manuals name formally.
+		"math arithmetic", "folder directory", "delete remove drop unlink erase",
+		"make create", "start launch begin", "stop terminate halt shutdown kill",
+		"restart reload graceful", "show display print list view", "see view show monitor",
+		"find search locate lookup", "change modify alter", "combine merge join concatenate",
+		"count number", "size length", "wait sleep delay", "every interval periodically repeatedly",
+		"repeat loop iterate", "loop loops looping iterate iteration", "limit restrict",
+		"allow permit grant enable", "deny forbid reject block",
+		"backup dump", "restore reload import", "export dump", "save write store",
+		"download fetch", "crash fail failure", "bug error", "log logging logs",
+		"user role account", "login logon authenticate", "permission permissions privilege privileges access",
+		"encrypt encryption ssl tls", "secure ssl tls", "redirect redirection rewrite",
+		"proxy gateway", "balance balancer balancing distribute spread", "site website host virtualhost",
+		"domain hostname virtualhost", "schedule cron timer", "timer timeout interval",
+		"pretty format indent inspect", "nested deep depth", "autoincrement serial sequence identity",
+		"random rand", "unique distinct", "duplicate duplicates distinct", "sort order",
+		"row rows record records tuple tuples", "field column attribute", "table relation",
+		"header headers", "cookie cookies", "upload multipart", "request fetch get",
+		"convert cast conversion", "rename move", "copy duplicate", "quit exit",
+		"running active current", "busy active", "slow timeout", "speed performance fast",
+		"shrink reclaim compact vacuum", "empty truncate", "compare diff difference",
+		"exists existence test", "trim strip", "uppercase upper capitalize", "lowercase lower",
+		"substring substr slice", "replace substitute substitution", "split separate",
+		"plot graph chart", "curve line", "colour color", "grey gray", "legend key",
+		"width wide", "thick thickness width", "ticks tics tick", "range limits",
+		"script scripts program", "shell bash", "alias aliases shortcut", "history previous",
+		"background async daemon", "job jobs", "signal signals trap", "hidden hide",
+		"forever infinite", "arithmetic expr expression", "pipe pipeline",
+		"version versions release", "upgrade update", "install installation setup",
+		"listen bind", "port ports", "socket sockets connection", "client connection",
+		"event events emitter", "callback callbacks handler listener", "promise promises await",
+		"stream streams", "buffer buffers bytes", "child subprocess spawn", "thread threads worker",
+		"json parse stringify", "env environ",
+
+		// Irregular plurals the stemmer keeps apart.
+		"axis axes", "matrix matrices", "vertex vertices", "child children",
+		"datum data", "analysis analyses", "index indices", "appendix appendices",
+		"criterion criteria", "person people", "leaf leaves",
+	}
+}
+
+// relatedTable maps a stemmed word to the stems of the other words of its groups.
+type relatedTable map[string][]string
+
+// buildRelated analyses every group as the index analyses text, so that a question's
+// stems meet the table's. Stop words drop out of groups; a one-word group is nothing.
+func buildRelated(analyzer analysis.Analyzer) relatedTable {
+	t := relatedTable{}
+	for _, line := range relatedGroups() {
+		var stems []string
+		seen := map[string]bool{}
+		for _, w := range strings.Fields(line) {
+			for _, tok := range analyzer.Analyze([]byte(w)) {
+				s := string(tok.Term)
+				if !seen[s] {
+					seen[s] = true
+					stems = append(stems, s)
+				}
+			}
+		}
+		for _, a := range stems {
+			for _, b := range stems {
+				if a != b && !contains(t[a], b) {
+					t[a] = append(t[a], b)
+				}
+			}
+		}
+	}
+	return t
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// relatedCache builds a generation's table once, with the generation's own analyzer.
+type relatedCache struct {
+	once  sync.Once
+	table relatedTable
+}
+
+func (c *relatedCache) get(analyzer analysis.Analyzer) relatedTable {
+	c.once.Do(func() { c.table = buildRelated(analyzer) })
+	return c.table
+}

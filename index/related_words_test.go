@@ -1,0 +1,63 @@
+package index
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestRelatedWordFindsThePassage: a question in everyday words finds the passage that
+// uses the manual's word, the passage with the asker's own word still ranks first, and
+// the related word counts toward "covered" so the question is not refused.
+func TestRelatedWordFindsThePassage(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s,
+		Chunk{ID: "arith", DocID: "a", Section: []string{"Arithmetic Expansion"}, Text: "Arithmetic expansion evaluates an integer expression and substitutes the result."},
+		Chunk{ID: "quote", DocID: "b", Section: []string{"Quoting"}, Text: "Quoting removes the special meaning of characters."},
+		Chunk{ID: "tilde", DocID: "c", Section: []string{"Tilde Expansion"}, Text: "A word beginning with a tilde names a home folder."},
+		Chunk{ID: "dirs", DocID: "d", Section: []string{"Directory Stack"}, Text: "The directory stack is a list of recently visited directories."},
+	)
+	cases := []struct {
+		question string
+		want     []string // the leading hits, in order
+	}{
+		{"do integer math", []string{"arith"}},
+		// "folder" is the asker's word in tilde's passage and the manual's "directory"
+		// elsewhere: the typed word wins, the related one follows.
+		{"home folder", []string{"tilde", "dirs"}},
+	}
+	for _, c := range cases {
+		hits := Relevant(mustSearch(t, s, Query{Text: c.question, K: 5}), DefaultMinRelevance)
+		got := ids(hits)
+		if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+			t.Errorf("%q: hits %v, want %v first", c.question, got, c.want)
+		}
+	}
+}
+
+// TestRelatedTableIsSymmetricAndAnalysed: the table holds stems, both ways, never a word
+// as its own relative, and a stop word drops out of its group.
+func TestRelatedTableIsSymmetricAndAnalysed(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	g, err := s.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.release(g)
+	tab := buildRelated(g.idx.Mapping().AnalyzerNamed(textAnalyzer))
+	for w, rel := range tab {
+		for _, r := range rel {
+			if r == w {
+				t.Errorf("%q is its own relative", w)
+			}
+			if !slices.Contains(tab[r], w) {
+				t.Errorf("%q finds %q but not the other way", w, r)
+			}
+		}
+	}
+	if !slices.Contains(tab["math"], "arithmet") {
+		t.Errorf("math's relatives %v: want the stem arithmet", tab["math"])
+	}
+	if !slices.Contains(tab["axi"], "ax") {
+		t.Errorf("axis' relatives %v: want axes' stem ax", tab["axi"])
+	}
+}
