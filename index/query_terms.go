@@ -20,7 +20,7 @@ type queryTerm struct {
 // and drops question scaffolding ("how can I", "is there a way").
 func queryTerms(text string, analyzer analysis.Analyzer) []queryTerm {
 	var words []string
-	for _, tok := range analyzer.Analyze([]byte(text)) {
+	for _, tok := range analyzer.Analyze([]byte(withJoinedForms(text, joinedForms()))) {
 		words = append(words, string(tok.Term))
 	}
 	seen := map[string]bool{}

@@ -1,8 +1,10 @@
 package index
 
 import (
+	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 )
@@ -84,7 +86,8 @@ func relatedGroups() []string {
 		"listen bind", "port ports", "socket sockets connection", "client connection",
 		"event events emitter", "callback callbacks handler listener", "promise promises await",
 		"stream streams", "buffer buffers bytes", "child subprocess spawn", "thread threads worker",
-		"json parse stringify", "env environ",
+		"json parse stringify", "env environ", "subnet netmask cidr mask",
+		"wait waiting blocked", "autoincrement auto_increment serial",
 
 		// Irregular plurals the stemmer keeps apart.
 		"axis axes", "matrix matrices", "vertex vertices", "child children",
@@ -114,22 +117,13 @@ func buildRelated(analyzer analysis.Analyzer) relatedTable {
 		}
 		for _, a := range stems {
 			for _, b := range stems {
-				if a != b && !contains(t[a], b) {
+				if a != b && !slices.Contains(t[a], b) {
 					t[a] = append(t[a], b)
 				}
 			}
 		}
 	}
 	return t
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // relatedCache builds a generation's table once, with the generation's own analyzer.
@@ -141,4 +135,44 @@ type relatedCache struct {
 func (c *relatedCache) get(analyzer analysis.Analyzer) relatedTable {
 	c.once.Do(func() { c.table = buildRelated(analyzer) })
 	return c.table
+}
+
+// joinedForms lists two-word phrases people type apart that manuals write as one word
+// ("back up" is a backup, "log in" a login, "auto-increment" autoincrement): the words
+// apart are often stop words or mean something else ("up", "in", "log" alone), so a
+// question holding the phrase also asks for the one word.
+func joinedForms() map[[2]string]string {
+	return map[[2]string]string{
+		{"back", "up"}: "backup", {"log", "in"}: "login", {"log", "on"}: "logon",
+		{"log", "out"}: "logout", {"shut", "down"}: "shutdown",
+		{"start", "up"}: "startup", {"look", "up"}: "lookup",
+		{"time", "out"}: "timeout", {"roll", "back"}: "rollback", {"auto", "increment"}: "autoincrement",
+		{"file", "name"}: "filename", {"path", "name"}: "pathname", {"host", "name"}: "hostname",
+		{"user", "name"}: "username", {"data", "base"}: "database", {"key", "word"}: "keyword",
+		{"time", "stamp"}: "timestamp", {"name", "space"}: "namespace", {"sub", "directory"}: "subdirectory",
+		{"sub", "process"}: "subprocess", {"multi", "line"}: "multiline", {"read", "only"}: "readonly",
+		{"here", "doc"}: "heredoc", {"web", "site"}: "website", {"white", "space"}: "whitespace",
+		{"wild", "card"}: "wildcard", {"plug", "in"}: "plugin", {"down", "load"}: "download",
+		{"up", "load"}: "upload", {"home", "page"}: "homepage", {"short", "cut"}: "shortcut",
+		{"check", "sum"}: "checksum", {"end", "point"}: "endpoint", {"work", "load"}: "workload",
+		{"new", "line"}: "newline", {"line", "break"}: "newline",
+	}
+}
+
+// withJoinedForms returns text with the one-word form of each of its joinedForms phrases
+// added at the end (the phrase's own words stay: a passage may write them apart too).
+func withJoinedForms(text string, forms map[[2]string]string) string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	var extra []string
+	for i := 0; i+1 < len(words); i++ {
+		if j, ok := forms[[2]string{words[i], words[i+1]}]; ok && !slices.Contains(extra, j) {
+			extra = append(extra, j)
+		}
+	}
+	if len(extra) == 0 {
+		return text
+	}
+	return text + "\n" + strings.Join(extra, " ")
 }

@@ -50,6 +50,10 @@ type htmlReader struct {
 	skipAtom  atom.Atom
 	skipDepth int
 
+	// boxDivs is the div nesting depth inside an admonition box (see classifyByAttr),
+	// 0 outside one: headings inside a box do not start sections.
+	boxDivs int
+
 	inTitle      bool
 	title        strings.Builder
 	headingLevel int // 1..6 while inside a heading
@@ -86,9 +90,21 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 			}
 			return
 		}
-		if tt == html.StartTagToken && (droppedElement(a) || (hasAttr && droppedByAttr(z))) {
+		dropped, box := false, false
+		if hasAttr {
+			dropped, box = classifyByAttr(z)
+		}
+		if tt == html.StartTagToken && (droppedElement(a) || dropped) {
 			p.skipAtom, p.skipDepth = a, 1
 			return
+		}
+		if a == atom.Div && tt == html.StartTagToken {
+			switch {
+			case p.boxDivs > 0:
+				p.boxDivs++
+			case box:
+				p.boxDivs = 1
+			}
 		}
 		p.startTag(a, tt == html.SelfClosingTagToken)
 	case html.EndTagToken:
@@ -99,6 +115,9 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 				p.skipDepth--
 			}
 			return
+		}
+		if a == atom.Div && p.boxDivs > 0 {
+			p.boxDivs--
 		}
 		p.endTag(a)
 	}
@@ -142,6 +161,14 @@ func (p *htmlReader) endTag(a atom.Atom) {
 		if t == "" {
 			return
 		}
+		if p.boxDivs > 0 {
+			// A note's or warning's title ("Note", "Only available in <Directory>
+			// sections") is part of its section, not a new one: DocBook titles its boxes
+			// with the heading level of the section's own subsections, so taking it as
+			// one would file the box, and the rest of the section after it, under "Note".
+			p.doc.addBlock(t, 0)
+			return
+		}
 		if level == 1 && p.firstH1 == "" {
 			p.firstH1 = t
 		}
@@ -183,34 +210,37 @@ func droppedElement(a atom.Atom) bool {
 	return false
 }
 
-// droppedByAttr reports elements that are navigation by role, hidden, or one of the
-// navigation/table-of-contents classes that documentation generators (DocBook, Sphinx)
-// put on plain divs.
-func droppedByAttr(z *html.Tokenizer) bool {
+// classifyByAttr reads an element's attributes: dropped for navigation by role, hidden,
+// or one of the navigation/table-of-contents classes that documentation generators
+// (DocBook, Sphinx) put on plain divs; box for an admonition (a note, tip, warning,
+// caution or important box, as DocBook, Sphinx and Apache's manual class them).
+func classifyByAttr(z *html.Tokenizer) (dropped, box bool) {
 	for {
 		k, v, more := z.TagAttr()
 		switch string(k) {
 		case "hidden":
-			return true
+			return true, false
 		case "role":
 			if string(v) == "navigation" {
-				return true
+				return true, false
 			}
 		case "aria-hidden":
 			if string(v) == "true" {
-				return true
+				return true, false
 			}
 		case "class":
 			for _, c := range strings.Fields(string(v)) {
 				switch c {
 				case "navheader", "navfooter", "toc", "breadcrumb", "breadcrumbs",
 					"sphinxsidebar", "related", "headerlink", "permalink":
-					return true
+					return true, false
+				case "note", "tip", "warning", "caution", "important", "admonition":
+					box = true
 				}
 			}
 		}
 		if !more {
-			return false
+			return false, box
 		}
 	}
 }

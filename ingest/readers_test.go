@@ -73,6 +73,18 @@ moves water.</p><h2>Setup</h2><p>Open the valve.</p><pre>line one
 			dont:      []string{"¶"},
 		},
 		{
+			// PostgreSQL's DocBook titles a note box with the h3 its sections use; the
+			// box and the text after it belong to "8.1.4. Serial Types", not to "Note".
+			name: "html note box titles are not sections", file: "datatype.html",
+			src: `<h2>8.1. Numeric Types</h2><h3>8.1.4. Serial Types</h3><p>serial is an autoincrementing integer.</p>` +
+				`<div class="note"><h3 class="title">Note</h3><div><p>Prior to 7.3, serial implied UNIQUE.</p></div></div>` +
+				`<p>To insert the next value, omit the column.</p><div class="warning"><h4>Only in &lt;Directory&gt;</h4></div><h3>8.1.5. Next</h3><p>n</p>`,
+			wantTitle: "datatype",
+			want: []string{"8.1. Numeric Types > 8.1.4. Serial Types: serial is an autoincrementing integer. | Note | Prior to 7.3, serial implied UNIQUE. | To insert the next value, omit the column. | Only in <Directory>",
+				"8.1. Numeric Types > 8.1.5. Next: n"},
+			dont: []string{"> Note"},
+		},
+		{
 			name: "html title from h1", file: "p.htm", src: "<h1>First</h1><p>x</p><h1>Second</h1><p>y</p>",
 			wantTitle: "First", want: []string{"First: x", "Second: y"},
 		},
