@@ -18,8 +18,9 @@ const duplicateShare = 0.7
 // with at most perDoc per document unless oneDoc (the question is about one document).
 // Chunks of one section of one document are one place: a chunk next to a better-ranked
 // one of its section is merged into it (one passage, in reading order), and one further
-// away is left out. When the cap leaves fewer than k, the capped passages fill the list
-// in rank order.
+// away is left out. A section read from two files of one manual (twins) is one passage.
+// When the cap leaves fewer than k, the capped passages fill the list in rank order; a
+// copy of a capped passage from a document with room stands in for it.
 func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 	// Word sets are made when first compared, from ranked's own (unmerged) texts: the
 	// loop mostly stops after k or a few more, well before the end of ranked.
@@ -38,6 +39,8 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 	out := make([]Hit, 0, k) // never grows past k: placed points into it
 	var spill []Hit
 	var kept []int
+	spillAt := map[int]int{} // ranked index -> its place in spill
+	gone := map[int]bool{}   // places in spill whose copy was placed instead
 	perDocN := map[string]int{}
 	type place struct{ doc, section string }
 	placed := map[place]*Hit{}
@@ -51,18 +54,26 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 				continue
 			}
 		}
-		dup := false
+		dup, capped := -1, !oneDoc && perDocN[h.DocID] >= perDoc
 		for _, j := range kept {
-			if jaccard(wordsOf(i), wordsOf(j)) >= duplicateShare {
-				dup = true
+			if twins(ranked[i], ranked[j]) || jaccard(wordsOf(i), wordsOf(j)) >= duplicateShare {
+				dup = j
 				break
 			}
 		}
-		if dup {
-			continue
+		if dup >= 0 {
+			// A copy of a passage the cap set aside takes its place when its own
+			// document has room (the HTML twin of a capped PDF passage).
+			at, spilled := spillAt[dup]
+			if !spilled || capped {
+				continue
+			}
+			gone[at] = true // this copy stands for it
+			delete(spillAt, dup)
 		}
 		kept = append(kept, i)
-		if !oneDoc && perDocN[h.DocID] >= perDoc {
+		if capped {
+			spillAt[i] = len(spill)
 			spill = append(spill, h)
 			continue
 		}
@@ -73,9 +84,12 @@ func diversify(ranked []Hit, k int, oneDoc bool) []Hit {
 			break
 		}
 	}
-	for _, h := range spill {
+	for at, h := range spill {
 		if len(out) == k {
 			break
+		}
+		if gone[at] {
+			continue
 		}
 		out = append(out, h)
 	}
@@ -132,4 +146,15 @@ func jaccard(a, b map[string]bool) float64 {
 		}
 	}
 	return float64(same) / float64(len(a)+len(b)-same)
+}
+
+// twins reports whether a and b are one section of one manual read from two files: the
+// same product, document title and own heading in two documents (bash-doc ships its
+// manual as PDF and as HTML). Their words differ too much for the overlap test where
+// the two files cut the section into chunks at different places.
+func twins(a, b Hit) bool {
+	if a.DocID == b.DocID || a.Product != b.Product || a.Title != b.Title || len(a.Section) == 0 || len(b.Section) == 0 {
+		return false
+	}
+	return strings.EqualFold(a.Section[len(a.Section)-1], b.Section[len(b.Section)-1])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -155,5 +156,28 @@ func TestAdjacentChunksMerge(t *testing.T) {
 	}
 	if want := "Backups with pg_dump: run pg_dump nightly.\n\nKeep pg_dump output off the server."; hits[0].Text != want {
 		t.Errorf("merged text %q, want %q", hits[0].Text, want)
+	}
+}
+
+// TestTwinSectionsAreOnePlace: one manual ingested as PDF and HTML cuts its sections into
+// chunks at different places, so their words differ, yet a section is one citation; and
+// when the cap sets the HTML copy aside, the PDF copy takes its place.
+func TestTwinSectionsAreOnePlace(t *testing.T) {
+	mk := func(id, doc, leaf, text string) Hit {
+		return Hit{Chunk: Chunk{ID: id, DocID: doc, Product: "bash", Title: "Bash Reference Manual",
+			Section: []string{"3 Basic Shell Features", leaf}, Text: text}}
+	}
+	ranked := []Hit{
+		mk("h1", "html", "3.5.4 Command Substitution", "Command substitution allows the output of a command to replace the command itself."),
+		mk("h2", "html", "3.5.5 Arithmetic Expansion", "Arithmetic expansion allows the evaluation of an arithmetic expression."),
+		mk("h3", "html", "3.5.6 Process Substitution", "Process substitution allows a process's input or output to be referred to using a filename."),
+		mk("p1", "pdf", "3.5.4 Command Substitution", "Bash performs the expansion by executing command in a subshell environment."),
+		mk("p3", "pdf", "3.5.6 Process Substitution", "It takes the form of <(list) or >(list)."),
+		{Chunk: Chunk{ID: "o1", DocID: "other", Product: "node", Title: "Child process", Section: []string{"spawn"}, Text: "Spawns a new process."}},
+	}
+	got := ids(diversify(ranked, 4, false))
+	want := []string{"h1", "h2", "p3", "o1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("diversify = %v, want %v (p1 is h1's twin; p3 stands in for the capped h3)", got, want)
 	}
 }

@@ -61,3 +61,20 @@ func TestRelatedTableIsSymmetricAndAnalysed(t *testing.T) {
 		t.Errorf("axis' relatives %v: want axes' stem ax", tab["axi"])
 	}
 }
+
+// TestJoinedForms: a phrase typed apart asks for its one-word form too, whatever the
+// case or punctuation between its words; a pair that is no phrase adds nothing.
+func TestJoinedForms(t *testing.T) {
+	forms := joinedForms()
+	cases := []struct{ in, want string }{
+		{"how do I back up every database", "how do I back up every database\nbackup"},
+		{"make a column Auto-Increment", "make a column Auto-Increment\nautoincrement"},
+		{"log in, then log out, then log in", "log in, then log out, then log in\nlogin logout"},
+		{"the back door is up", "the back door is up"},
+	}
+	for _, c := range cases {
+		if got := withJoinedForms(c.in, forms); got != c.want {
+			t.Errorf("withJoinedForms(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
