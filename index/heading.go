@@ -4,88 +4,25 @@ import (
 	"context"
 	"strings"
 	"unicode"
-	"unicode/utf8"
-
-	porterstemmer "github.com/blevesearch/go-porterstemmer"
 )
 
 // headingText is the heading part of a chunk's scored text: its product, title and
 // section path, then the words inside the heading's camelCase names, so that
-// "fs.readFile" is also found by "read a file", and inside its run-together names
-// ("logscale", "xrange", "pg_dumpall": see compoundParts), so that "log scale" finds
-// gnuplot's "set logscale". The product is there because people name it ("in bash",
-// "gnuplot's key"): a question that does is about that product's manuals, and the
-// product's low idf keeps it from counting for much more than that.
-func headingText(product, title, section, body string) string {
+// "fs.readFile" is also found by "read a file". The product is there because people
+// name it ("in bash", "gnuplot's key"): a question that does is about that product's
+// manuals, and the product's low idf keeps it from counting for much more than that.
+func headingText(product, title, section string) string {
 	h := product + "\n" + title + "\n" + section
 	var parts []string
-	var stems map[string]bool // the body's words, read only when a heading word may be a compound
-	pw := strings.FieldsFunc(strings.ToLower(product), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	productWord := map[string]bool{}
-	for _, w := range pw {
-		productWord[w] = true
-	}
 	for _, w := range strings.FieldsFunc(h, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if sub := camelParts(w); len(sub) > 1 {
 			parts = append(parts, sub...)
-			continue
 		}
-		// The product's name is not cut, wherever it is (titles repeat it): it heads every
-		// passage of its manual, and "gnuplot" would add "plot" to each.
-		if productWord[strings.ToLower(w)] || utf8.RuneCountInString(w) < compoundMinRunes {
-			continue
-		}
-		if stems == nil {
-			stems = bodyStems(body)
-		}
-		parts = append(parts, compoundParts(strings.ToLower(w), stems)...)
 	}
 	if len(parts) == 0 {
 		return h
 	}
 	return h + "\n" + strings.Join(parts, " ")
-}
-
-// compoundMinRunes: a heading word shorter than this is not cut (the shortest compound
-// worth cutting is a letter and a word of four, "xtics").
-const compoundMinRunes = 5
-
-// compoundParts cuts a run-together heading word in two where both halves are words of
-// the passage itself ("logscale" in a passage on "log scaling" of an axis, "xrange" in
-// one that sets the "x" axis' "range"): the passage's own words are the evidence, so
-// a word is never cut into halves it does not speak of ("therefore" is not "there",
-// "fore"). The second half has at least three letters; of several cuts, the one whose
-// shorter half is longest. None when no cut fits.
-func compoundParts(w string, stems map[string]bool) []string {
-	rs := []rune(w)
-	for _, r := range rs {
-		if !unicode.IsLower(r) && !unicode.IsDigit(r) {
-			return nil
-		}
-	}
-	best, bestLen := -1, 0
-	for i := 1; i+3 <= len(rs); i++ {
-		a, b := string(rs[:i]), string(rs[i:])
-		if !stems[porterstemmer.StemString(a)] || !stems[porterstemmer.StemString(b)] {
-			continue
-		}
-		if l := min(i, len(rs)-i); l > bestLen {
-			best, bestLen = i, l
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	return []string{string(rs[:best]), string(rs[best:])}
-}
-
-// bodyStems are the Porter stems of a passage's words, lower-cased.
-func bodyStems(body string) map[string]bool {
-	out := map[string]bool{}
-	for _, w := range strings.FieldsFunc(body, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		out[porterstemmer.StemString(strings.ToLower(w))] = true
-	}
-	return out
 }
 
 // camelParts cuts a word where a lower-case letter or digit meets an upper-case one

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -40,30 +39,5 @@ func TestOwnHeadingCountsMore(t *testing.T) {
 	)
 	if got := ids(mustSearch(t, s, Query{Text: "title", K: 3})); len(got) != 2 || got[0] != "own" {
 		t.Errorf("ranking %v, want the passage headed Title first", got)
-	}
-}
-
-// TestCompoundParts: a run-together heading word is cut only into halves the passage
-// itself uses (by stem), never the product's name or a word the passage does not speak of.
-func TestCompoundParts(t *testing.T) {
-	cases := []struct {
-		word, body string
-		want       []string
-	}{
-		{"logscale", "set logscale y: the log scaling of an axis", []string{"log", "scale"}},
-		{"xrange", "sets the x axis' range", []string{"x", "range"}},
-		{"dumpall", "dumping all the databases", []string{"dump", "all"}},
-		{"therefore", "a dog ran", nil},
-		{"therefore", "there is one", nil}, // "fore" is not in the passage
-		{"xrange", "range of values", nil}, // no "x"
-		{"Logscale", "log scale", nil},     // headingText lower-cases first
-	}
-	for _, c := range cases {
-		if got := compoundParts(c.word, bodyStems(c.body)); !slices.Equal(got, c.want) {
-			t.Errorf("compoundParts(%q, %q) = %v, want %v", c.word, c.body, got, c.want)
-		}
-	}
-	if h := headingText("gnuplot", "gnuplot documentation", "Set-show > Logscale", "gnu software: plot with log scale"); strings.Contains(h, "gnu plot") || !strings.HasSuffix(h, "\nlog scale") {
-		t.Errorf("headingText = %q: want logscale's halves and the product's name whole", h)
 	}
 }

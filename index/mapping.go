@@ -115,7 +115,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 // text's terms (see termCounter).
 func toDoc(c Chunk, terms func(string) int) map[string]any {
 	section := strings.Join(c.Section, SectionSep)
-	text := c.Text + "\n" + headingText(c.Product, c.Title, section, c.Text)
+	text := c.Text + "\n" + headingText(c.Product, c.Title, section)
 	return map[string]any{
 		fText:    text,
 		fBodyLen: float64(len(c.Text)),
