@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"sync"
@@ -175,4 +176,23 @@ func withJoinedForms(text string, forms map[[2]string]string) string {
 		return text
 	}
 	return text + "\n" + strings.Join(extra, " ")
+}
+
+// relatedMax bounds the related words a question term searches for, the rarest kept:
+// each costs a posting list in the candidate search and locations in rescoring, and a
+// common one says little (its score is capped by the question word's anyway). Three
+// kept the retrieval figures of no bound (scripts/retrieval_eval.sh) at a fifth less
+// search time on the evaluation questions.
+const relatedMax = 3
+
+// heldRelated keeps the related words the index holds, at most relatedMax, rarest first.
+func heldRelated(related []string, st termStats) []string {
+	var held []string
+	for _, r := range related {
+		if st.df[r] > 0 {
+			held = append(held, r)
+		}
+	}
+	slices.SortStableFunc(held, func(a, b string) int { return cmp.Compare(st.df[a], st.df[b]) })
+	return held[:min(len(held), relatedMax)]
 }

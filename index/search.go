@@ -68,13 +68,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	var exact, missing []queryTerm
 	for _, t := range terms {
-		held := t.related[:0:0]
-		for _, r := range t.related {
-			if st.df[r] > 0 {
-				held = append(held, r)
-			}
-		}
-		t.related = held
+		t.related = heldRelated(t.related, st)
 		if st.df[t.text] > 0 {
 			exact = append(exact, t)
 		} else {
