@@ -1,6 +1,7 @@
 package index
 
 import (
+	"maps"
 	"strings"
 	"unicode"
 )
@@ -110,6 +111,13 @@ func mergeAdjacent(h *Hit, next Hit) bool {
 		return false
 	}
 	h.merged++
+	if h.terms != nil && next.terms != nil {
+		terms := maps.Clone(h.terms)
+		maps.Copy(terms, next.terms)
+		h.terms = terms
+	} else {
+		h.terms = nil // unknown for one of them: setRelevance reads the merged text
+	}
 	return true
 }
 

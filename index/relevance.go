@@ -88,10 +88,15 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 	}
 	for i := range hits {
 		h := &hits[i]
-		words := map[string]bool{}
-		text := h.Text + " " + h.Product + " " + h.Title + " " + strings.Join(h.Section, " ")
-		for _, tok := range analyzer.Analyze([]byte(text)) {
-			words[string(tok.Term)] = true
+		// The terms rescoring read for the passage are the ones the rule asks about;
+		// only a passage without them is analysed again.
+		words := h.terms
+		if words == nil {
+			words = map[string]bool{}
+			text := h.Text + " " + h.Product + " " + h.Title + " " + strings.Join(h.Section, " ")
+			for _, tok := range analyzer.Analyze([]byte(text)) {
+				words[string(tok.Term)] = true
+			}
 		}
 		var covered float64
 		for _, t := range exact {

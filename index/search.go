@@ -229,10 +229,17 @@ func (s *Store) hits(ctx context.Context, g *generation, l *storedLoader, cands 
 		if !ok {
 			continue
 		}
+		terms := make(map[string]bool, len(c.locs))
+		for t, ls := range c.locs {
+			if len(ls) > 0 {
+				terms[t] = true
+			}
+		}
 		ranked = append(ranked, Hit{
 			Chunk:   ch,
 			Score:   c.score,
 			Snippet: snippet(ch.Text, bodyLocations(c.locs, len(ch.Text)), SnippetChars),
+			terms:   terms,
 		})
 	}
 	return diversify(ranked, k, oneDoc), nil

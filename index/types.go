@@ -58,6 +58,10 @@ type Hit struct {
 	Relevance float64
 	// merged counts the chunks after Ordinal merged into this passage (see diversify).
 	merged int
+	// terms are the searched terms (the question's, their related words, a typo's
+	// neighbours) its scored text holds, as rescoring read them; nil when unknown, and
+	// then setRelevance analyses the passage itself.
+	terms map[string]bool
 	// Snippet is a short plain-text excerpt of the passage (about SnippetChars) with the
 	// matched words between ** marks; terminals, Slack and JSON all show it as is.
 	Snippet string
