@@ -1,6 +1,10 @@
 package index
 
-import "github.com/blevesearch/bleve/v2/analysis"
+import (
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
 
 // maxQueryTerms bounds how many distinct terms of a question are scored: a pasted log of
 // thousands of words would otherwise cost one posting list each, and its first lines
@@ -14,23 +18,30 @@ type queryTerm struct {
 	// related are the index's words related to text (related_words.go), none of them a
 	// word of the question itself.
 	related []string
+	// joined are the index's one-word forms of this word and a neighbour run together
+	// (runTogether): a name made of both.
+	joined []string
+	// surface is the word as the question typed it, lower-cased (for runTogether).
+	surface string
 }
 
 // queryTerms analyses a question exactly as the index analyses passages (textAnalyzer)
 // and drops question scaffolding ("how can I", "is there a way").
 func queryTerms(text string, analyzer analysis.Analyzer) []queryTerm {
-	var words []string
-	for _, tok := range analyzer.Analyze([]byte(withJoinedForms(text, joinedForms()))) {
-		words = append(words, string(tok.Term))
-	}
+	src := []byte(withJoinedForms(text, joinedForms()))
 	seen := map[string]bool{}
 	var out []queryTerm
-	for _, w := range words {
+	for _, tok := range analyzer.Analyze(src) {
+		w := string(tok.Term)
 		if seen[w] || scaffolding(w) {
 			continue
 		}
 		seen[w] = true
-		out = append(out, queryTerm{text: w, pos: len(out)})
+		var surface string
+		if 0 <= tok.Start && tok.Start < tok.End && tok.End <= len(src) {
+			surface = strings.ToLower(string(src[tok.Start:tok.End]))
+		}
+		out = append(out, queryTerm{text: w, pos: len(out), surface: surface})
 		if len(out) == maxQueryTerms {
 			break
 		}

@@ -168,7 +168,7 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 	isExact := map[string]bool{}
 	for _, t := range append(slices.Clip(exact), missing...) {
 		isExact[t.text] = true
-		for _, r := range t.related {
+		for _, r := range slices.Concat(t.related, t.joined) {
 			isExact[r] = true // a related word is not a typo's neighbour
 		}
 	}
@@ -196,14 +196,21 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 			}
 			return body + headingWeight*head
 		}
-		// A question term scores through its best form: itself, or a related word at
-		// relatedWeight (related_words.go) and at most the question word's idf, since it
-		// stands for that word (a rare related word is not a rarer question).
+		// A question term scores through its best form: itself, a related word at
+		// relatedWeight (related_words.go), or a name it runs together with its
+		// neighbour at full weight (the name holds both words: "tmpdir" is "temp
+		// directory"), each at most at the question word's idf, since it stands for
+		// that word (a rare related word is not a rarer question).
 		viaRelated := func(t queryTerm) float64 {
 			best := 0.0
 			for _, r := range t.related {
 				if tf := weighted(r, nil); tf > 0 {
 					best = max(best, relatedWeight*min(st.idf(r), st.idf(t.text))*sat(tf))
+				}
+			}
+			for _, r := range t.joined {
+				if tf := weighted(r, nil); tf > 0 {
+					best = max(best, min(st.idf(r), st.idf(t.text))*sat(tf))
 				}
 			}
 			return best

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 )
@@ -87,7 +88,7 @@ func relatedGroups() []string {
 		"listen bind", "port ports", "socket sockets connection", "client connection",
 		"event events emitter", "callback callbacks handler listener", "promise promises await",
 		"stream streams", "buffer buffers bytes", "child subprocess spawn", "thread threads worker",
-		"json parse stringify", "env environ", "subnet netmask cidr mask",
+		"json parse stringify", "env environ", "log logarithm logarithmic", "subnet netmask cidr mask",
 		"wait waiting blocked", "autoincrement auto_increment serial",
 
 		// Irregular plurals the stemmer keeps apart.
@@ -97,18 +98,30 @@ func relatedGroups() []string {
 	}
 }
 
-// relatedTable maps a stemmed word to the stems of the other words of its groups.
-type relatedTable map[string][]string
+// relatedTable maps a stemmed word to the stems of the other words of its groups, and
+// to the short forms (abbreviations of up to shortFormRunes letters, as typed) of its
+// groups, which API and command names run together ("tmp" + "dir" is os.tmpdir).
+type relatedTable struct {
+	stems map[string][]string
+	short map[string][]string
+}
+
+// shortFormRunes: a group word this short is an abbreviation, the kind names are built of.
+const shortFormRunes = 4
 
 // buildRelated analyses every group as the index analyses text, so that a question's
 // stems meet the table's. Stop words drop out of groups; a one-word group is nothing.
 func buildRelated(analyzer analysis.Analyzer) relatedTable {
-	t := relatedTable{}
+	t := relatedTable{stems: map[string][]string{}, short: map[string][]string{}}
 	for _, line := range relatedGroups() {
-		var stems []string
+		var stems, short []string
 		seen := map[string]bool{}
 		for _, w := range strings.Fields(line) {
-			for _, tok := range analyzer.Analyze([]byte(w)) {
+			toks := analyzer.Analyze([]byte(w))
+			if len(toks) == 1 && utf8.RuneCountInString(w) <= shortFormRunes && !slices.Contains(short, w) {
+				short = append(short, w)
+			}
+			for _, tok := range toks {
 				s := string(tok.Term)
 				if !seen[s] {
 					seen[s] = true
@@ -118,13 +131,43 @@ func buildRelated(analyzer analysis.Analyzer) relatedTable {
 		}
 		for _, a := range stems {
 			for _, b := range stems {
-				if a != b && !slices.Contains(t[a], b) {
-					t[a] = append(t[a], b)
+				if a != b && !slices.Contains(t.stems[a], b) {
+					t.stems[a] = append(t.stems[a], b)
+				}
+			}
+			for _, w := range short {
+				if !slices.Contains(t.short[a], w) {
+					t.short[a] = append(t.short[a], w)
 				}
 			}
 		}
 	}
 	return t
+}
+
+// runTogether returns the one-word forms two neighbouring question words may take in a
+// manual's names, as the index analyses them: the words as typed, or their groups' short
+// forms, run together ("line color" is gnuplot's linecolor, "temp directory" os.tmpdir,
+// "box plot" boxplot). Whether the index holds one is the caller's to check.
+func runTogether(a, b queryTerm, t relatedTable, analyzer analysis.Analyzer) []string {
+	if a.surface == "" || b.surface == "" {
+		return nil
+	}
+	left := append([]string{a.surface}, t.short[a.text]...)
+	right := append([]string{b.surface}, t.short[b.text]...)
+	var out []string
+	for _, l := range left {
+		for _, r := range right {
+			toks := analyzer.Analyze([]byte(l + r))
+			if len(toks) != 1 {
+				continue
+			}
+			if s := string(toks[0].Term); !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // relatedCache builds a generation's table once, with the generation's own analyzer.

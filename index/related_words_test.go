@@ -44,21 +44,21 @@ func TestRelatedTableIsSymmetricAndAnalysed(t *testing.T) {
 	}
 	defer s.release(g)
 	tab := buildRelated(g.idx.Mapping().AnalyzerNamed(textAnalyzer))
-	for w, rel := range tab {
+	for w, rel := range tab.stems {
 		for _, r := range rel {
 			if r == w {
 				t.Errorf("%q is its own relative", w)
 			}
-			if !slices.Contains(tab[r], w) {
+			if !slices.Contains(tab.stems[r], w) {
 				t.Errorf("%q finds %q but not the other way", w, r)
 			}
 		}
 	}
-	if !slices.Contains(tab["math"], "arithmet") {
-		t.Errorf("math's relatives %v: want the stem arithmet", tab["math"])
+	if !slices.Contains(tab.stems["math"], "arithmet") {
+		t.Errorf("math's relatives %v: want the stem arithmet", tab.stems["math"])
 	}
-	if !slices.Contains(tab["axi"], "ax") {
-		t.Errorf("axis' relatives %v: want axes' stem ax", tab["axi"])
+	if !slices.Contains(tab.stems["axi"], "ax") {
+		t.Errorf("axis' relatives %v: want axes' stem ax", tab.stems["axi"])
 	}
 }
 
@@ -76,5 +76,43 @@ func TestJoinedForms(t *testing.T) {
 		if got := withJoinedForms(c.in, forms); got != c.want {
 			t.Errorf("withJoinedForms(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestRunTogether: two neighbouring question words, as typed or by their groups' short
+// forms, make the one-word names manuals use; the search finds such a name.
+func TestRunTogether(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s,
+		Chunk{ID: "tmpdir", DocID: "os", Section: []string{"os.tmpdir()"}, Text: "Returns the operating system's default folder for temporary files."},
+		Chunk{ID: "mkdtemp", DocID: "fs", Section: []string{"fs.mkdtemp()"}, Text: "Creates a unique temporary folder."},
+		Chunk{ID: "lines", DocID: "plot", Section: []string{"set style line"}, Text: "The linecolor of a line sets its colour."},
+	)
+	g, err := s.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := g.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	tab := g.related.get(an)
+	s.release(g)
+	cases := []struct {
+		question string
+		want     string // a form runTogether must give for the first two terms
+	}{
+		{"temp directory", "tmpdir"},
+		{"line color", "linecolor"},
+		{"box plot", "boxplot"},
+	}
+	for _, c := range cases {
+		terms := queryTerms(c.question, an)
+		if len(terms) < 2 {
+			t.Fatalf("%q: terms %v", c.question, terms)
+		}
+		if got := runTogether(terms[0], terms[1], tab, an); !slices.Contains(got, c.want) {
+			t.Errorf("runTogether(%q) = %v, want %q among them", c.question, got, c.want)
+		}
+	}
+	if got := ids(mustSearch(t, s, Query{Text: "where is the temp directory", K: 3})); len(got) == 0 || got[0] != "tmpdir" {
+		t.Errorf("hits %v: want os.tmpdir first (its name is temp + directory)", got)
 	}
 }

@@ -102,12 +102,12 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 		for _, t := range exact {
 			if words[t.text] {
 				covered += weights[t.text]
-			} else if anyOf(words, t.related) {
+			} else if anyOf(words, t.related) || anyOf(words, t.joined) {
 				covered += relatedCredit * weights[t.text]
 			}
 		}
 		for _, m := range missing {
-			if anyOf(words, m.related) {
+			if anyOf(words, m.related) || anyOf(words, m.joined) {
 				covered += relatedCredit * weights[m.text]
 				continue
 			}

@@ -56,9 +56,19 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		asked[n] = true
 	}
 	for i := range terms {
-		for _, r := range related[terms[i].text] {
+		for _, r := range related.stems[terms[i].text] {
 			if !asked[r] {
 				terms[i].related = append(terms[i].related, r)
+				names = append(names, r)
+			}
+		}
+	}
+	// Two neighbouring words run together in a name stand for both (related_words.go).
+	for i := 0; i+1 < len(terms); i++ {
+		for _, r := range runTogether(terms[i], terms[i+1], related, analyzer) {
+			if !asked[r] {
+				terms[i].joined = append(terms[i].joined, r)
+				terms[i+1].joined = append(terms[i+1].joined, r)
 				names = append(names, r)
 			}
 		}
@@ -69,6 +79,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	var exact, missing []queryTerm
 	for _, t := range terms {
 		t.related = heldRelated(t.related, st)
+		t.joined = heldRelated(t.joined, st)
 		if st.df[t.text] > 0 {
 			exact = append(exact, t)
 		} else {
@@ -156,7 +167,7 @@ func candidateQuery(exact, missing []queryTerm, maxEdits int) query.Query {
 		qs = append(qs, tq)
 	}
 	for _, t := range append(slices.Clip(exact), missing...) {
-		for _, r := range t.related {
+		for _, r := range slices.Concat(t.related, t.joined) {
 			rq := query.NewTermQuery(r)
 			rq.SetField(fText)
 			rq.SetBoost(relatedWeight)
