@@ -57,7 +57,11 @@ func scaffolding(term string) bool {
 		"mani", "much", "want", "need", "wai", "anyon", "someon", "anybodi", "somebodi",
 		"know", "tell", "pleas", "thank", "thx", "hi", "hei", "hello",
 		"possibl", "best", "good", "properli", "actual", "realli", "just",
-		"whats", "what", "im", "ive", "let", "also", "etc", "e.g", "i.e":
+		"whats", "what", "im", "ive", "let", "also", "etc", "e.g", "i.e",
+		// The pieces words cut a contraction into ("isn't" is "isn", "t"): the stop
+		// list has "isn't" whole, which the tokenizer never gives it.
+		"isn", "aren", "wasn", "weren", "don", "doesn", "didn", "won", "wouldn",
+		"shouldn", "couldn", "haven", "hasn", "hadn", "t", "ll", "ve", "re":
 		return true
 	}
 	return false
