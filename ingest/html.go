@@ -50,6 +50,10 @@ type htmlReader struct {
 	skipAtom  atom.Atom
 	skipDepth int
 
+	// links measures the list or table being read, to drop it when it is navigation
+	// (html_linklist.go).
+	links linkList
+
 	// boxDivs is the div nesting depth inside an admonition box (see classifyByAttr),
 	// 0 outside one: headings inside a box do not start sections.
 	boxDivs int
@@ -80,6 +84,7 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 				p.textIsPre = true
 			}
 			p.text.WriteString(t)
+			p.links.text(t)
 		}
 	case html.StartTagToken, html.SelfClosingTagToken:
 		name, hasAttr := z.TagName()
@@ -90,9 +95,9 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 			}
 			return
 		}
-		dropped, box := false, false
+		dropped, box, href := false, false, false
 		if hasAttr {
-			dropped, box = classifyByAttr(z)
+			dropped, box, href = classifyByAttr(z)
 		}
 		if tt == html.StartTagToken && (droppedElement(a) || dropped) {
 			p.skipAtom, p.skipDepth = a, 1
@@ -107,6 +112,14 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 			}
 		}
 		p.startTag(a, tt == html.SelfClosingTagToken)
+		switch {
+		case a == atom.A:
+			p.links.link(href)
+		case listElement(a) && tt == html.StartTagToken:
+			p.links.open(p.doc)
+		case headingLevel(a) > 0 && p.links.depth > 0:
+			p.links.heading = true
+		}
 	case html.EndTagToken:
 		name, _ := z.TagName()
 		a := atom.Lookup(name)
@@ -120,6 +133,12 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 			p.boxDivs--
 		}
 		p.endTag(a)
+		switch {
+		case a == atom.A:
+			p.links.inLink = false
+		case listElement(a):
+			p.links.close(p.doc)
+		}
 	}
 }
 
@@ -213,36 +232,47 @@ func droppedElement(a atom.Atom) bool {
 // classifyByAttr reads an element's attributes: dropped for navigation by role, hidden,
 // or one of the navigation/table-of-contents classes that documentation generators
 // (DocBook, Sphinx) put on plain divs; box for an admonition (a note, tip, warning,
-// caution or important box, as DocBook, Sphinx and Apache's manual class them).
-func classifyByAttr(z *html.Tokenizer) (dropped, box bool) {
+// caution or important box, as DocBook, Sphinx and Apache's manual class them); href
+// when it links within the manual (html_linklist.go).
+func classifyByAttr(z *html.Tokenizer) (dropped, box, href bool) {
 	for {
 		k, v, more := z.TagAttr()
 		switch string(k) {
 		case "hidden":
-			return true, false
+			return true, false, false
+		case "href":
+			href = internalLink(string(v))
 		case "role":
 			if string(v) == "navigation" {
-				return true, false
+				return true, false, false
 			}
 		case "aria-hidden":
 			if string(v) == "true" {
-				return true, false
+				return true, false, false
 			}
 		case "class":
 			for _, c := range strings.Fields(string(v)) {
 				switch c {
 				case "navheader", "navfooter", "toc", "breadcrumb", "breadcrumbs",
 					"sphinxsidebar", "related", "headerlink", "permalink":
-					return true, false
+					return true, false, false
 				case "note", "tip", "warning", "caution", "important", "admonition":
 					box = true
 				}
 			}
 		}
 		if !more {
-			return false, box
+			return false, box, href
 		}
 	}
+}
+
+// internalLink says whether href points into the manual itself (a relative link or an
+// anchor), not to another site or an e-mail address.
+func internalLink(href string) bool {
+	h := strings.ToLower(strings.TrimSpace(href))
+	return h != "" && !strings.Contains(h, "://") && !strings.HasPrefix(h, "mailto:") &&
+		!strings.HasPrefix(h, "javascript:") && !strings.HasPrefix(h, "//")
 }
 
 // headingLevel returns 1..6 for h1..h6 and 0 for other elements.

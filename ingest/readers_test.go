@@ -85,6 +85,26 @@ moves water.</p><h2>Setup</h2><p>Open the valve.</p><pre>line one
 			dont: []string{"> Note"},
 		},
 		{
+			// A back-of-book index (PostgreSQL's DocBook bookindex: plain terms, links
+			// to the sections), a Texinfo index table and a contents list are
+			// navigation; the glossary whose terms link to other sites, a short "See
+			// also" and a table of directives with descriptions are text.
+			name: "html lists of links are navigation", file: "book.html",
+			src: `<h1>Book</h1><p>Intro.</p><h2>Index</h2><div class="indexdiv"><h3>B</h3><dl>` +
+				strings.Repeat(`<dt>btree_gin, <a href="btree-gin.html">btree_gin</a></dt><dt>btrim, <a href="f.html">String Functions</a>, <a href="g.html">Binary Functions</a></dt>`, 16) +
+				`</dl></div><h2>Concept Index</h2><table class="index-cp"><tr><td><a href="#i1">alias expansion</a>:</td><td><a href="#Aliases">Aliases</a></td></tr>` +
+				`<tr><td><a href="#i2">arithmetic</a>:</td><td><a href="#Arith">Shell Arithmetic</a></td></tr><tr><td><a href="#i3">arrays</a>:</td><td><a href="#Arrays">Arrays</a></td></tr></table>` +
+				`<p>After the index.</p><h2>Contents</h2><ul><li><a href="a.html">One</a></li><li><a href="b.html">Two</a><ul><li><a href="c.html">Two A</a></li></ul></li>` +
+				`<li><a href="d.html">Three</a></li><li><a href="e.html">Four</a></li></ul>` +
+				`<h2>Acronyms</h2><dl>` + strings.Repeat(`<dt><a href="https://en.wikipedia.org/wiki/WAL">WAL</a></dt><dd>Write-Ahead Log</dd>`, 8) + `</dl>` +
+				`<h2>Listen</h2><p>Binds a port.</p><h3>See also</h3><ul><li><a href="dns.html">DNS Issues</a></li><li><a href="bind.html">Setting which addresses and ports Apache uses</a></li></ul>` +
+				`<h2>Directives</h2><table>` + strings.Repeat(`<tr><td><a href="core.html#x">AcceptFilter</a></td><td>Configures optimizations for a protocol's listener sockets</td></tr>`, 40) + `</table>`,
+			wantTitle: "Book",
+			want: []string{"Book: Intro.", "Book > Concept Index: After the index.", "Book > Acronyms: WAL | Write-Ahead Log",
+				"Book > Listen > See also: DNS Issues | Setting which addresses", "Book > Directives: AcceptFilter Configures optimizations"},
+			dont: []string{"btrim", "alias expansion", "Two A", "Four"},
+		},
+		{
 			name: "html title from h1", file: "p.htm", src: "<h1>First</h1><p>x</p><h1>Second</h1><p>y</p>",
 			wantTitle: "First", want: []string{"First: x", "Second: y"},
 		},

@@ -1,0 +1,125 @@
+package ingest
+
+import (
+	"unicode"
+
+	"golang.org/x/net/html/atom"
+)
+
+// Link lists. A list or table made of links into the manual is navigation, not text: a
+// back-of-book index (DocBook's bookindex, Texinfo's concept and function indexes, a
+// Sphinx genindex), a table of contents, an "all directives" list, a sitemap, a "See
+// also" run of pages. Indexed, such a list matches the words of many questions thinly
+// ("btree_gin, GIN Indexes, B-Tree ...") and takes a citation's place without answering
+// anything (PostgreSQL's "Index > B" ranked first for "which index type should I use").
+// So it is dropped, as documentation sites' own search leaves out their index pages; the
+// pages it points to hold the text. Measured on the outermost list or table (an index's
+// nested entries count as one list), counting only links within the manual (a glossary
+// whose terms link to Wikipedia is text), a list is navigation when
+//
+//   - at least linkListShare of its letters are link text, with linkListMinLinks links
+//     or more (a contents list, Texinfo's index tables: 75-99% in bash's manual), or
+//   - it is a long index, linkIndexMinLinks links or more with at least linkIndexShare
+//     link text: a back-of-book index names each entry in plain words before its links
+//     (PostgreSQL's bookindex: 43-70% link text, 30 to 790 links a letter).
+//
+// Measured over PostgreSQL's, Apache httpd's and bash's HTML manuals: the tables and
+// lists of content pages (a module's summary table, a directive's related directives,
+// the directive quick reference with its descriptions) stay under both.
+const (
+	linkListShare     = 0.75
+	linkListMinLinks  = 5
+	linkIndexShare    = 0.4
+	linkIndexMinLinks = 30
+)
+
+// linkList follows the outermost list or table being read: where its blocks start in
+// the document, and how much of its text is inside links.
+type linkList struct {
+	depth      int // nesting of list and table elements; 0 outside any
+	section    int // len(doc.Sections) when it opened
+	blocks     int // blocks of the last section when it opened
+	heading    bool
+	inLink     bool
+	links      int
+	linkRunes  int
+	totalRunes int
+}
+
+// listElement reports the elements whose text is measured as one list.
+func listElement(a atom.Atom) bool {
+	switch a {
+	case atom.Ul, atom.Ol, atom.Dl, atom.Table:
+		return true
+	}
+	return false
+}
+
+// open is called at a list or table's start tag, after the text before it was flushed.
+func (l *linkList) open(doc *Document) {
+	l.depth++
+	if l.depth > 1 {
+		return
+	}
+	*l = linkList{depth: 1, section: len(doc.Sections)}
+	if n := len(doc.Sections); n > 0 {
+		l.blocks = len(doc.Sections[n-1].Blocks)
+	}
+}
+
+// text counts a text token's letters and digits, as link text when inside a link.
+func (l *linkList) text(t string) {
+	if l.depth == 0 {
+		return
+	}
+	n := 0
+	for _, r := range t {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	l.totalRunes += n
+	if l.inLink {
+		l.linkRunes += n
+	}
+}
+
+// link is called at an <a> start tag; internal says whether it links within the manual
+// (DocBook and Texinfo put empty named anchors everywhere, which are no links).
+func (l *linkList) link(internal bool) {
+	if l.depth == 0 || !internal {
+		return
+	}
+	l.inLink = true
+	l.links++
+}
+
+// close is called at a list or table's end tag, after its last text was flushed: the
+// outermost one, when it is navigation, has its blocks taken out of the document.
+func (l *linkList) close(doc *Document) {
+	if l.depth == 0 {
+		return
+	}
+	l.depth--
+	if l.depth > 0 || !l.navigation() || len(doc.Sections) != max(l.section, 1) {
+		return
+	}
+	s := &doc.Sections[len(doc.Sections)-1]
+	if l.section == 0 {
+		l.blocks = 0 // the list opened the document's first, untitled section
+	}
+	if l.blocks <= len(s.Blocks) {
+		s.Blocks = s.Blocks[:l.blocks]
+	}
+}
+
+// navigation says whether the list read is navigation (see the rule above). One
+// holding a heading is left whole: the blocks it added belong to several sections.
+func (l *linkList) navigation() bool {
+	if l.heading {
+		return false
+	}
+	share := float64(l.linkRunes) / float64(max(l.totalRunes, 1))
+	return l.links >= linkListMinLinks && share >= linkListShare ||
+		l.links >= linkIndexMinLinks && share >= linkIndexShare
+}
