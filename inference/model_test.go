@@ -3,6 +3,7 @@ package inference
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -194,12 +195,33 @@ func TestKVCacheMatchesFullForward(t *testing.T) {
 			}
 			for _, prompt := range []int{1, 5, 16, 17} {
 				got := stepLogits(t, m, testIDs, prompt)
-				if d := maxDiff(t, got, full[prompt-1:]); d > forwardTolerance(v.cfg) {
-					t.Fatalf("prompt %d: cached decode logits differ from full forward by %g", prompt, d)
+				d := maxDiff(t, got, full[prompt-1:])
+				t.Logf("prompt %d: max relative difference %g", prompt, d)
+				if d > forwardTolerance(v.cfg) {
+					// Once seen in CI (bf16, prompt 1, 2.5) and never reproduced here: say
+					// which step diverged and whether the same steps again agree, so the
+					// next failure tells a wrong kernel from a nondeterministic one.
+					again := maxDiff(t, stepLogits(t, m, testIDs, prompt), full[prompt-1:])
+					t.Fatalf("prompt %d: cached decode logits differ from full forward by %g (worst at step %d; the same steps again: %g)",
+						prompt, d, worstRow(got, full[prompt-1:]), again)
 				}
 			}
 		})
 	}
+}
+
+// worstRow is the row of got farthest from want (relative, as maxDiff measures).
+func worstRow(got, want [][]float32) int {
+	row, worst := 0, -1.0
+	for i := range want {
+		for j := range want[i] {
+			d := math.Abs(float64(got[i][j]-want[i][j])) / math.Max(1, math.Abs(float64(want[i][j])))
+			if d > worst {
+				row, worst = i, d
+			}
+		}
+	}
+	return row
 }
 
 // TestLongSequencesMatchReference covers what the 21 shared test ids cannot: forwards
