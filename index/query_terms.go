@@ -23,6 +23,10 @@ type queryTerm struct {
 	joined []string
 	// surface is the word as the question typed it, lower-cased (for runTogether).
 	surface string
+	// ofPrevious: the question joins this word to the one before it with "of" ("the
+	// range of the x axis"), the English turn of a compound said the other way round
+	// ("x range"), so runTogether also tries the two in reverse order.
+	ofPrevious bool
 }
 
 // queryTerms analyses a question exactly as the index analyses passages (textAnalyzer)
@@ -31,17 +35,22 @@ func queryTerms(text string, analyzer analysis.Analyzer) []queryTerm {
 	src := []byte(withJoinedForms(text, joinedForms()))
 	seen := map[string]bool{}
 	var out []queryTerm
+	prevEnd := -1 // where the last kept term ends in src
 	for _, tok := range analyzer.Analyze(src) {
 		w := string(tok.Term)
 		if seen[w] || scaffolding(w) {
+			prevEnd = -1
 			continue
 		}
 		seen[w] = true
 		var surface string
+		of := false
 		if 0 <= tok.Start && tok.Start < tok.End && tok.End <= len(src) {
 			surface = strings.ToLower(string(src[tok.Start:tok.End]))
+			of = prevEnd >= 0 && prevEnd <= tok.Start && ofBetween(string(src[prevEnd:tok.Start]))
+			prevEnd = tok.End
 		}
-		out = append(out, queryTerm{text: w, pos: len(out), surface: surface})
+		out = append(out, queryTerm{text: w, pos: len(out), surface: surface, ofPrevious: of})
 		if len(out) == maxQueryTerms {
 			break
 		}
@@ -65,4 +74,21 @@ func scaffolding(term string) bool {
 		return true
 	}
 	return false
+}
+
+// ofBetween says whether the text between two question words is "of", perhaps with an
+// article ("of", "of the", "of a").
+func ofBetween(gap string) bool {
+	words := strings.Fields(strings.ToLower(gap))
+	if len(words) == 0 || words[0] != "of" {
+		return false
+	}
+	for _, w := range words[1:] {
+		switch w {
+		case "the", "a", "an", "my", "this", "each", "every":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -148,10 +148,11 @@ func buildRelated(analyzer analysis.Analyzer) relatedTable {
 // runTogether returns the one-word forms two neighbouring question words may take in a
 // manual's names, as the index analyses them: the words as typed, or their groups' short
 // forms, run together ("line color" is gnuplot's linecolor, "temp directory" os.tmpdir,
-// "box plot" boxplot). Whether the index holds one is the caller's to check.
+// "box plot" boxplot). Whether the index holds one is the caller's to check; the caller
+// also tries b before a where the question says "a of b" (queryTerm.ofPrevious).
 func runTogether(a, b queryTerm, t relatedTable, analyzer analysis.Analyzer) []string {
-	if a.surface == "" || b.surface == "" {
-		return nil
+	if a.surface == "" || b.surface == "" || allDigits(a.surface) && allDigits(b.surface) {
+		return nil // "0..10" is not 010
 	}
 	left := append([]string{a.surface}, t.short[a.text]...)
 	right := append([]string{b.surface}, t.short[b.text]...)
@@ -168,6 +169,11 @@ func runTogether(a, b queryTerm, t relatedTable, analyzer analysis.Analyzer) []s
 		}
 	}
 	return out
+}
+
+// allDigits says whether w is a number written in digits.
+func allDigits(w string) bool {
+	return w != "" && strings.TrimFunc(w, unicode.IsDigit) == ""
 }
 
 // relatedCache builds a generation's table once, with the generation's own analyzer.

@@ -87,6 +87,8 @@ func TestRunTogether(t *testing.T) {
 		Chunk{ID: "tmpdir", DocID: "os", Section: []string{"os.tmpdir()"}, Text: "Returns the operating system's default folder for temporary files."},
 		Chunk{ID: "mkdtemp", DocID: "fs", Section: []string{"fs.mkdtemp()"}, Text: "Creates a unique temporary folder."},
 		Chunk{ID: "lines", DocID: "plot", Section: []string{"set style line"}, Text: "The linecolor of a line sets its colour."},
+		Chunk{ID: "xrange", DocID: "plot", Section: []string{"set xrange"}, Text: "Sets the horizontal limits that will be displayed."},
+		Chunk{ID: "axes", DocID: "plot", Section: []string{"set axis"}, Text: "Axis labels and tics of each axis, in general terms."},
 	)
 	g, err := s.acquire()
 	if err != nil {
@@ -114,5 +116,29 @@ func TestRunTogether(t *testing.T) {
 	}
 	if got := ids(mustSearch(t, s, Query{Text: "where is the temp directory", K: 3})); len(got) == 0 || got[0] != "tmpdir" {
 		t.Errorf("hits %v: want os.tmpdir first (its name is temp + directory)", got)
+	}
+	// "the range of the x axis" says x range the other way round: the reverse pair is
+	// tried only across "of", so "range x" alone finds no xrange.
+	if got := ids(mustSearch(t, s, Query{Text: "set the range of the x axis", K: 3})); len(got) == 0 || got[0] != "xrange" {
+		t.Errorf("hits %v: want set xrange first (range of the x axis)", got)
+	}
+	for _, c := range []struct {
+		question string
+		reverse  bool // whether the second term is joined to the first by "of"
+	}{
+		{"range of the x axis", true}, {"width of a curve", true}, {"color of each line", true},
+		{"range x", false}, {"certificates from lets encrypt", false}, {"range, of course, x", false},
+		{"0..10", false},
+	} {
+		terms := queryTerms(c.question, an)
+		if len(terms) < 2 {
+			t.Fatalf("%q: terms %v", c.question, terms)
+		}
+		if terms[1].ofPrevious != c.reverse {
+			t.Errorf("%q: second term ofPrevious = %v, want %v", c.question, terms[1].ofPrevious, c.reverse)
+		}
+	}
+	if got := runTogether(queryTerm{text: "0", surface: "0"}, queryTerm{text: "10", surface: "10"}, tab, an); len(got) > 0 {
+		t.Errorf("runTogether(0, 10) = %v: numbers run together are other numbers", got)
 	}
 }

@@ -65,7 +65,11 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	// Two neighbouring words run together in a name stand for both (related_words.go).
 	for i := 0; i+1 < len(terms); i++ {
-		for _, r := range runTogether(terms[i], terms[i+1], related, analyzer) {
+		forms := runTogether(terms[i], terms[i+1], related, analyzer)
+		if terms[i+1].ofPrevious {
+			forms = append(forms, runTogether(terms[i+1], terms[i], related, analyzer)...)
+		}
+		for _, r := range forms {
 			if !asked[r] {
 				terms[i].joined = append(terms[i].joined, r)
 				terms[i+1].joined = append(terms[i+1].joined, r)
