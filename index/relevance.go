@@ -29,6 +29,12 @@ import (
 //     between one manual (full weight) and all of them. With one manual indexed there
 //     is nothing to compare and every word keeps its idf.
 //
+// And a passage holding one word of a question of manyWords informative words or more
+// shows nothing, whatever that word weighs: "the best thing since sliced bread" is not
+// on the subject of "a good recipe for banana bread", though "bread" is the rarest word
+// of the question (relevance 0.40 on PostgreSQL's TOAST page). Such a question is on a
+// subject when a passage holds two of its words.
+//
 // Calibrated on the even lines of testdata/retrieval/questions.jsonl and checked on the
 // odd lines and on testdata/retrieval/httpd.jsonl (see the README's retrieval section).
 const (
@@ -50,6 +56,9 @@ const (
 	// sets' halves: it refuses httpd's none-h07 (latte and flat white) and changes nothing
 	// else.
 	typoCreditMinRunes = 5
+	// manyWords: from this many informative words, a question needs a passage holding
+	// two of them.
+	manyWords = 3
 )
 
 // Relevant applies the "not in the manuals" rule: when none of the first relevanceDepth
@@ -59,7 +68,7 @@ const (
 // question's words can.
 func Relevant(hits []Hit, minRelevance float64) []Hit {
 	for i := range min(len(hits), relevanceDepth) {
-		if hits[i].Relevance >= minRelevance {
+		if h := hits[i]; h.Relevance >= minRelevance && (h.asked < manyWords || h.held >= 2) {
 			return hits
 		}
 	}
@@ -99,16 +108,20 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 			}
 		}
 		var covered float64
+		h.asked, h.held = len(exact)+len(missing), 0
 		for _, t := range exact {
 			if words[t.text] {
 				covered += weights[t.text]
+				h.held++
 			} else if anyOf(words, t.related) || anyOf(words, t.joined) {
 				covered += relatedCredit * weights[t.text]
+				h.held++
 			}
 		}
 		for _, m := range missing {
 			if anyOf(words, m.related) || anyOf(words, m.joined) {
 				covered += relatedCredit * weights[m.text]
+				h.held++
 				continue
 			}
 			edits := typoEdits(m.text, fuzziness)
@@ -118,6 +131,7 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 			for w := range words {
 				if edits > 0 && withinEdits(m.text, w, edits) {
 					covered += 0.5 * weights[m.text]
+					h.held++
 					break
 				}
 			}

@@ -80,10 +80,44 @@ func TestRelevantLooksAtFirstThree(t *testing.T) {
 		{mk(0.1, 0.2, 0.4), true},
 		{mk(0.1, 0.2, 0.3, 0.9), false}, // the fourth does not count
 		{mk(0.39, 0.39, 0.39), false},
+		// From three informative words, a passage must hold two of them.
+		{[]Hit{{Relevance: 0.6, asked: 3, held: 1}}, false},
+		{[]Hit{{Relevance: 0.6, asked: 3, held: 1}, {Relevance: 0.4, asked: 3, held: 2}}, true},
+		{[]Hit{{Relevance: 0.6, asked: 2, held: 1}}, true},
 	} {
 		if got := len(Relevant(tc.hits, DefaultMinRelevance)) > 0; got != tc.want {
 			t.Errorf("%v: covered %v, want %v", tc.hits, got, tc.want)
 		}
+	}
+}
+
+// TestOneWordIsNotTheSubject: the rarest word of a three-word question, alone in a
+// passage, outweighs the rule's share (1.67 of 3.66 by idf here) but is not the subject
+// ("the best thing since sliced bread" on PostgreSQL's TOAST page).
+func TestOneWordIsNotTheSubject(t *testing.T) {
+	chunks := []Chunk{
+		{ID: "toast", DocID: "toast", Product: "db", Text: "sliced bread"},
+		{ID: "b1", DocID: "b1", Product: "db", Text: "banana split"},
+		{ID: "b2", DocID: "b2", Product: "db", Text: "banana boat"},
+		{ID: "r1", DocID: "r1", Product: "db", Text: "recipe one"},
+		{ID: "r2", DocID: "r2", Product: "db", Text: "recipe two"},
+		{ID: "r3", DocID: "r3", Product: "db", Text: "recipe three"},
+		{ID: "v", DocID: "v", Product: "db", Text: "vacuum"},
+		{ID: "s", DocID: "s", Product: "db", Text: "storage"},
+	}
+	s := openTest(t, t.TempDir())
+	put(t, s, chunks...)
+	hits := mustSearch(t, s, Query{Text: "banana bread recipe", K: 5})
+	if len(hits) == 0 || hits[0].ID != "toast" || hits[0].Relevance < DefaultMinRelevance {
+		t.Fatalf("hits %v: want toast first with relevance >= %v (the rarest word)", ids(hits), DefaultMinRelevance)
+	}
+	if got := Relevant(hits, DefaultMinRelevance); got != nil {
+		t.Errorf("covered by %v: one word of three is not the subject", ids(got))
+	}
+	// A passage holding two of the words is.
+	put(t, s, Chunk{ID: "loaf", DocID: "loaf", Product: "db", Text: "a loaf of banana bread"})
+	if got := Relevant(mustSearch(t, s, Query{Text: "banana bread recipe", K: 5}), DefaultMinRelevance); len(got) == 0 || got[0].ID != "loaf" {
+		t.Errorf("hits %v: want loaf first and covered", ids(got))
 	}
 }
 

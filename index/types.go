@@ -56,6 +56,9 @@ type Hit struct {
 	// Unlike Score it is comparable across questions, which is what deciding "not in the
 	// manuals" needs (see Relevant).
 	Relevance float64
+	// held is how many of the question's asked informative words the passage holds, in
+	// any of their forms (see setRelevance and Relevant).
+	held, asked int
 	// merged counts the chunks after Ordinal merged into this passage (see diversify).
 	merged int
 	// terms are the searched terms (the question's, their related words, a typo's
