@@ -17,6 +17,9 @@ import (
 // nested entries count as one list), counting only links within the manual (a glossary
 // whose terms link to Wikipedia is text), a list is navigation when
 //
+//   - it is links and nothing else (linkOnlyShare), two or more: a "See also" list
+//     (Apache httpd ends every directive with one, and "Listen Directive > See also"
+//     ranked third for a Node.js question on listening on a port), or
 //   - at least linkListShare of its letters are link text, with linkListMinLinks links
 //     or more (a contents list, Texinfo's index tables: 75-99% in bash's manual), or
 //   - it is a long index, linkIndexMinLinks links or more with at least linkIndexShare
@@ -24,9 +27,11 @@ import (
 //     (PostgreSQL's bookindex: 43-70% link text, 30 to 790 links a letter).
 //
 // Measured over PostgreSQL's, Apache httpd's and bash's HTML manuals: the tables and
-// lists of content pages (a module's summary table, a directive's related directives,
-// the directive quick reference with its descriptions) stay under both.
+// lists of content pages (a module's summary table, the directive quick reference with
+// its descriptions) stay under all three.
 const (
+	linkOnlyShare     = 0.9
+	linkOnlyMinLinks  = 2
 	linkListShare     = 0.75
 	linkListMinLinks  = 5
 	linkIndexShare    = 0.4
@@ -120,6 +125,7 @@ func (l *linkList) navigation() bool {
 		return false
 	}
 	share := float64(l.linkRunes) / float64(max(l.totalRunes, 1))
-	return l.links >= linkListMinLinks && share >= linkListShare ||
+	return l.links >= linkOnlyMinLinks && share >= linkOnlyShare ||
+		l.links >= linkListMinLinks && share >= linkListShare ||
 		l.links >= linkIndexMinLinks && share >= linkIndexShare
 }
