@@ -95,7 +95,7 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 			}
 			return
 		}
-		dropped, box, href := false, false, false
+		dropped, box, href := false, false, noLink
 		if hasAttr {
 			dropped, box, href = classifyByAttr(z)
 		}
@@ -232,30 +232,30 @@ func droppedElement(a atom.Atom) bool {
 // classifyByAttr reads an element's attributes: dropped for navigation by role, hidden,
 // or one of the navigation/table-of-contents classes that documentation generators
 // (DocBook, Sphinx) put on plain divs; box for an admonition (a note, tip, warning,
-// caution or important box, as DocBook, Sphinx and Apache's manual class them); href
-// when it links within the manual (html_linklist.go).
-func classifyByAttr(z *html.Tokenizer) (dropped, box, href bool) {
+// caution or important box, as DocBook, Sphinx and Apache's manual class them); and
+// where its href, if any, points (html_linklist.go).
+func classifyByAttr(z *html.Tokenizer) (dropped, box bool, href linkKind) {
 	for {
 		k, v, more := z.TagAttr()
 		switch string(k) {
 		case "hidden":
-			return true, false, false
+			return true, false, noLink
 		case "href":
-			href = internalLink(string(v))
+			href = kindOfLink(string(v))
 		case "role":
 			if string(v) == "navigation" {
-				return true, false, false
+				return true, false, noLink
 			}
 		case "aria-hidden":
 			if string(v) == "true" {
-				return true, false, false
+				return true, false, noLink
 			}
 		case "class":
 			for _, c := range strings.Fields(string(v)) {
 				switch c {
 				case "navheader", "navfooter", "toc", "breadcrumb", "breadcrumbs",
 					"sphinxsidebar", "related", "headerlink", "permalink":
-					return true, false, false
+					return true, false, noLink
 				case "note", "tip", "warning", "caution", "important", "admonition":
 					box = true
 				}
@@ -267,12 +267,18 @@ func classifyByAttr(z *html.Tokenizer) (dropped, box, href bool) {
 	}
 }
 
-// internalLink says whether href points into the manual itself (a relative link or an
-// anchor), not to another site or an e-mail address.
-func internalLink(href string) bool {
+// kindOfLink says whether href points into the manual itself (a relative link or an
+// anchor) or elsewhere (another site, an e-mail address).
+func kindOfLink(href string) linkKind {
 	h := strings.ToLower(strings.TrimSpace(href))
-	return h != "" && !strings.Contains(h, "://") && !strings.HasPrefix(h, "mailto:") &&
-		!strings.HasPrefix(h, "javascript:") && !strings.HasPrefix(h, "//")
+	switch {
+	case h == "":
+		return noLink
+	case strings.Contains(h, "://") || strings.HasPrefix(h, "//") ||
+		strings.HasPrefix(h, "mailto:") || strings.HasPrefix(h, "javascript:"):
+		return externalLink
+	}
+	return internalLink
 }
 
 // headingLevel returns 1..6 for h1..h6 and 0 for other elements.

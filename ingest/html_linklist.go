@@ -14,8 +14,8 @@ import (
 // anything (PostgreSQL's "Index > B" ranked first for "which index type should I use").
 // So it is dropped, as documentation sites' own search leaves out their index pages; the
 // pages it points to hold the text. Measured on the outermost list or table (an index's
-// nested entries count as one list), counting only links within the manual (a glossary
-// whose terms link to Wikipedia is text), a list is navigation when
+// nested entries count as one list), counting as links only those within the manual (a
+// glossary whose terms link to Wikipedia is text), a list is navigation when
 //
 //   - it is links and nothing else (linkOnlyShare), two or more: a "See also" list
 //     (Apache httpd ends every directive with one, and "Listen Directive > See also"
@@ -89,14 +89,26 @@ func (l *linkList) text(t string) {
 	}
 }
 
-// link is called at an <a> start tag; internal says whether it links within the manual
-// (DocBook and Texinfo put empty named anchors everywhere, which are no links).
-func (l *linkList) link(internal bool) {
-	if l.depth == 0 || !internal {
+// linkKind is where an <a> element points.
+type linkKind int
+
+const (
+	noLink       linkKind = iota // no href: a named anchor, which DocBook and Texinfo put everywhere
+	externalLink                 // another site, an e-mail address
+	internalLink                 // the manual itself: a relative link or an anchor
+)
+
+// link is called at an <a> start tag. Its text is link text wherever it points; only a
+// link within the manual counts as one (a glossary whose terms link to Wikipedia is
+// text, while a "See also" list may end with a link to a wiki page).
+func (l *linkList) link(kind linkKind) {
+	if l.depth == 0 || kind == noLink {
 		return
 	}
 	l.inLink = true
-	l.links++
+	if kind == internalLink {
+		l.links++
+	}
 }
 
 // close is called at a list or table's end tag, after its last text was flushed: the

@@ -97,7 +97,7 @@ moves water.</p><h2>Setup</h2><p>Open the valve.</p><pre>line one
 				`<p>After the index.</p><h2>Contents</h2><ul><li><a href="a.html">One</a></li><li><a href="b.html">Two</a><ul><li><a href="c.html">Two A</a></li></ul></li>` +
 				`<li><a href="d.html">Three</a></li><li><a href="e.html">Four</a></li></ul>` +
 				`<h2>Acronyms</h2><dl>` + strings.Repeat(`<dt><a href="https://en.wikipedia.org/wiki/WAL">WAL</a></dt><dd>Write-Ahead Log</dd>`, 8) + `</dl>` +
-				`<h2>Listen</h2><p>Binds a port.</p><h3>See also</h3><ul><li><a href="dns.html">DNS Issues</a></li><li><a href="bind.html">Setting which addresses and ports Apache uses</a></li></ul>` +
+				`<h2>Listen</h2><p>Binds a port.</p><h3>See also</h3><ul><li><a href="dns.html">DNS Issues</a></li><li><a href="bind.html">Setting which addresses and ports Apache uses</a></li><li><a href="https://cwiki.apache.org/x">Further discussion</a></li></ul>` +
 				`<h2>Directives</h2><table>` + strings.Repeat(`<tr><td><a href="core.html#x">AcceptFilter</a></td><td>Configures optimizations for a protocol's listener sockets</td></tr>`, 40) + `</table>`,
 			wantTitle: "Book",
 			want: []string{"Book: Intro.", "Book > Concept Index: After the index.", "Book > Acronyms: WAL | Write-Ahead Log",
