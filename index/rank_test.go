@@ -187,3 +187,49 @@ func TestTwinSectionsAreOnePlace(t *testing.T) {
 		t.Errorf("diversify = %v, want %v (p1 is h1's twin; p3 stands in for the capped h3)", got, want)
 	}
 }
+
+// TestOwnHeadingNamesTheQuestion: a passage whose own heading is all question words
+// ("Title" for "set the title of the graph") outranks one that uses the words more often
+// under a heading about something else, and a heading with a word the question lacks
+// gets no bonus.
+func TestOwnHeadingNamesTheQuestion(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	put(t, s,
+		Chunk{ID: "title", DocID: "plot", Section: []string{"Set-show", "Title"}, Ordinal: 1,
+			Text: "The set title command produces a plot title that is centered at the top of the plot."},
+		Chunk{ID: "strings", DocID: "expr", Section: []string{"Expressions", "String constants"},
+			Text: "A string can set the title of a graph: a graph title from a string variable."},
+		Chunk{ID: "other", DocID: "misc", Section: []string{"Misc", "Title options"},
+			Text: "Options of a title: a title may be set off for a graph."},
+		Chunk{ID: "f1", DocID: "f1", Text: "Samples set how many points a function is computed at."},
+		Chunk{ID: "f2", DocID: "f2", Text: "The border is drawn around the plot."},
+		Chunk{ID: "f3", DocID: "f3", Text: "Tics mark the axes."},
+		Chunk{ID: "f4", DocID: "f4", Text: "A key explains the curves."},
+	)
+	hits := mustSearch(t, s, Query{Text: "set the title of the graph", K: 3})
+	if len(hits) == 0 || hits[0].ID != "title" {
+		t.Fatalf("hits %v: want the Title section first", ids(hits))
+	}
+}
+
+func TestCalledName(t *testing.T) {
+	for _, c := range []struct {
+		heading, want string
+		ok            bool
+	}{
+		{"emitter.once(eventName, listener)", "once", true},
+		{"fs.readFile(path[, options], callback)", "read File", true},
+		{"server.listen()", "listen", true},
+		{"os.tmpdir()", "tmpdir", true},
+		{"new ReadableStream([underlyingSource [, strategy]])", "", false},
+		{"Class: net.Server", "", false},
+		{"func (c *Client) Do(req)", "", false},
+		{"Foreign Keys (constraints)", "", false},
+		{"(deprecated) x", "", false},
+	} {
+		got, ok := calledName(c.heading)
+		if got != c.want || ok != c.ok {
+			t.Errorf("calledName(%q) = %q, %v; want %q, %v", c.heading, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 		c := &candidate{id: h.ID, iid: refs[i].iid, locs: locs[i]}
 		c.docID, c.bodyLen, c.tokens = facts[i].docID, facts[i].bodyLen, facts[i].tokens
 		c.product, c.leafStart, c.leafEnd = leaves[i].product, leaves[i].start, leaves[i].end
+		c.ownHeading = leaves[i].own
 		for term := range c.locs {
 			if _, ok := st.df[term]; !ok {
 				fuzzyTerms = append(fuzzyTerms, term)
