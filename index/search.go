@@ -161,9 +161,16 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Hit, error) {
 	return hits, nil
 }
 
+// maxFuzzyRunes: a missing word longer than this gets no fuzzy neighbours. Words are
+// runs of letters and digits, so no real word comes near it; a pasted hash or a run of
+// one letter does, and Bleve refuses the Levenshtein automaton of a word of thousands of
+// letters ("dfa contains more than 10000 states") instead of finding nothing.
+const maxFuzzyRunes = 40
+
 // candidateQuery is a disjunction of the exact terms and, for terms the index lacks,
 // fuzzy neighbours (edits scaled to the term's length as Elasticsearch's AUTO does,
-// capped at maxEdits). Nil when there is nothing to look for.
+// capped at maxEdits; none for a word over maxFuzzyRunes). Nil when there is nothing to
+// look for.
 func candidateQuery(exact, missing []queryTerm, maxEdits int) query.Query {
 	var qs []query.Query
 	for _, t := range exact {
@@ -180,7 +187,7 @@ func candidateQuery(exact, missing []queryTerm, maxEdits int) query.Query {
 		}
 	}
 	for _, t := range missing {
-		if maxEdits == 0 || utf8.RuneCountInString(t.text) < 4 {
+		if n := utf8.RuneCountInString(t.text); maxEdits == 0 || n < 4 || n > maxFuzzyRunes {
 			continue
 		}
 		if edits := min(maxEdits, searcher.GetAutoFuzziness(t.text)); edits > 0 {
