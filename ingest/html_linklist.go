@@ -6,7 +6,8 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Link lists. A list or table made of links into the manual is navigation, not text: a
+// Link lists. A list or table made of links into the manual is navigation, not text (in
+// HTML here, in Markdown in markdown.go, by the same rule): a
 // back-of-book index (DocBook's bookindex, Texinfo's concept and function indexes, a
 // Sphinx genindex), a table of contents, an "all directives" list, a sitemap, a "See
 // also" run of pages. Indexed, such a list matches the words of many questions thinly
@@ -77,12 +78,7 @@ func (l *linkList) text(t string) {
 	if l.depth == 0 {
 		return
 	}
-	n := 0
-	for _, r := range t {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			n++
-		}
-	}
+	n := letters(t)
 	l.totalRunes += n
 	if l.inLink {
 		l.linkRunes += n
@@ -133,11 +129,25 @@ func (l *linkList) close(doc *Document) {
 // navigation says whether the list read is navigation (see the rule above). One
 // holding a heading is left whole: the blocks it added belong to several sections.
 func (l *linkList) navigation() bool {
-	if l.heading {
-		return false
+	return !l.heading && navigationList(l.links, l.linkRunes, l.totalRunes)
+}
+
+// navigationList is the rule above: links within the manual, and the letters of link
+// text among all the list's letters.
+func navigationList(links, linkRunes, totalRunes int) bool {
+	share := float64(linkRunes) / float64(max(totalRunes, 1))
+	return links >= linkOnlyMinLinks && share >= linkOnlyShare ||
+		links >= linkListMinLinks && share >= linkListShare ||
+		links >= linkIndexMinLinks && share >= linkIndexShare
+}
+
+// letters counts the letters and digits of t.
+func letters(t string) int {
+	n := 0
+	for _, r := range t {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
 	}
-	share := float64(l.linkRunes) / float64(max(l.totalRunes, 1))
-	return l.links >= linkOnlyMinLinks && share >= linkOnlyShare ||
-		l.links >= linkListMinLinks && share >= linkListShare ||
-		l.links >= linkIndexMinLinks && share >= linkIndexShare
+	return n
 }

@@ -69,12 +69,18 @@ func (w *mdWalker) block(n ast.Node) {
 	case *ast.HTMLBlock:
 		w.doc.addBlock(normalizeSpace(htmlFragmentText(linesText(n, w.src))), 0)
 	case *ast.List:
+		if w.navigation(n) {
+			return
+		}
 		for item := n.FirstChild(); item != nil; item = item.NextSibling() {
 			w.doc.addBlock(strings.TrimSpace("- "+w.flatText(item)), 0)
 		}
 	case *ast.Blockquote:
 		w.blocks(n)
 	case *extast.Table:
+		if w.navigation(n) {
+			return
+		}
 		for row := n.FirstChild(); row != nil; row = row.NextSibling() {
 			var cells []string
 			for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
@@ -86,6 +92,50 @@ func (w *mdWalker) block(n ast.Node) {
 	default:
 		w.doc.addBlock(strings.TrimSpace(w.flatText(n)), 0)
 	}
+}
+
+// navigation says whether list or table n is a list of links into the manual, which is
+// not indexed ("* [Buffer](buffer.md)" lines of Node.js's index.md, a README's table of
+// contents; see html_linklist.go for the rule).
+func (w *mdWalker) navigation(n ast.Node) bool {
+	links, linkRunes, total, inLink := 0, 0, 0, 0
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch c := c.(type) {
+		case *ast.Link:
+			if entering {
+				inLink++
+				if kindOfLink(string(c.Destination)) == internalLink {
+					links++
+				}
+			} else {
+				inLink--
+			}
+		case *ast.AutoLink:
+			if entering {
+				n := letters(string(c.Label(w.src)))
+				total += n
+				linkRunes += n
+			}
+		case *ast.Text:
+			if entering {
+				n := letters(string(c.Segment.Value(w.src)))
+				total += n
+				if inLink > 0 {
+					linkRunes += n
+				}
+			}
+		case *ast.String:
+			if entering {
+				n := letters(string(c.Value))
+				total += n
+				if inLink > 0 {
+					linkRunes += n
+				}
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return navigationList(links, linkRunes, total)
 }
 
 // flatText renders a container block (a list item, an unknown block) as text: its

@@ -42,6 +42,19 @@ func TestReaders(t *testing.T) {
 			dont: []string{"secret-url", "auto.example", "author"},
 		},
 		{
+			// Node.js's index.md is a list of links to the other pages; a list of
+			// links with what each does, and a list linking elsewhere, are text.
+			name: "markdown lists of links are navigation", file: "index.md",
+			src: "# Node.js\n\nIntro.\n\n* [About this documentation](documentation.md)\n* [Usage and example](synopsis.md)\n\n" +
+				"* [Assertion testing](assert.md)\n* [Buffer](buffer.md)\n* [`child_process`](child_process.md)\n* [Cluster](cluster.md)\n* [Crypto](crypto.md)\n\n" +
+				"## Modules\n\n- [fs](fs.md): reads and writes files on the disk, in callbacks, promises or synchronously\n" +
+				"- [path](path.md): joins and splits the parts of file system paths\n\n" +
+				"## Elsewhere\n\n- [Node.js site](https://nodejs.org)\n- [npm](https://www.npmjs.com)\n\n| page | see |\n|---|---|\n| [Events](events.md) | [Errors](errors.md) |\n| [Globals](globals.md) | [Modules](modules.md) |\n| [Streams](stream.md) | [Timers](timers.md) |\n",
+			wantTitle: "Node.js",
+			want: []string{"Node.js: Intro.", "Node.js > Modules: - fs: reads and writes files", "Node.js > Elsewhere: - Node.js site | - npm"},
+			dont: []string{"About this documentation", "Usage and example", "Assertion testing", "child_process", "Cluster", "Globals"},
+		},
+		{
 			name: "markdown title from h1", file: "x.md", src: "# The Title\n\ntext\n",
 			wantTitle: "The Title", want: []string{"The Title: text"},
 		},
