@@ -51,8 +51,8 @@ func TestReaders(t *testing.T) {
 				"- [path](path.md): joins and splits the parts of file system paths\n\n" +
 				"## Elsewhere\n\n- [Node.js site](https://nodejs.org)\n- [npm](https://www.npmjs.com)\n\n| page | see |\n|---|---|\n| [Events](events.md) | [Errors](errors.md) |\n| [Globals](globals.md) | [Modules](modules.md) |\n| [Streams](stream.md) | [Timers](timers.md) |\n",
 			wantTitle: "Node.js",
-			want: []string{"Node.js: Intro.", "Node.js > Modules: - fs: reads and writes files", "Node.js > Elsewhere: - Node.js site | - npm"},
-			dont: []string{"About this documentation", "Usage and example", "Assertion testing", "child_process", "Cluster", "Globals"},
+			want:      []string{"Node.js: Intro.", "Node.js > Modules: - fs: reads and writes files", "Node.js > Elsewhere: - Node.js site | - npm"},
+			dont:      []string{"About this documentation", "Usage and example", "Assertion testing", "child_process", "Cluster", "Globals"},
 		},
 		{
 			name: "markdown title from h1", file: "x.md", src: "# The Title\n\ntext\n",
