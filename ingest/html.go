@@ -267,20 +267,6 @@ func classifyByAttr(z *html.Tokenizer) (dropped, box bool, href linkKind) {
 	}
 }
 
-// kindOfLink says whether href points into the manual itself (a relative link or an
-// anchor) or elsewhere (another site, an e-mail address).
-func kindOfLink(href string) linkKind {
-	h := strings.ToLower(strings.TrimSpace(href))
-	switch {
-	case h == "":
-		return noLink
-	case strings.Contains(h, "://") || strings.HasPrefix(h, "//") ||
-		strings.HasPrefix(h, "mailto:") || strings.HasPrefix(h, "javascript:"):
-		return externalLink
-	}
-	return internalLink
-}
-
 // headingLevel returns 1..6 for h1..h6 and 0 for other elements.
 func headingLevel(a atom.Atom) int {
 	switch a {

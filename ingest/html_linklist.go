@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strings"
 	"unicode"
 
 	"golang.org/x/net/html/atom"
@@ -93,6 +94,20 @@ const (
 	externalLink                 // another site, an e-mail address
 	internalLink                 // the manual itself: a relative link or an anchor
 )
+
+// kindOfLink says whether href points into the manual itself (a relative link or an
+// anchor) or elsewhere (another site, an e-mail address).
+func kindOfLink(href string) linkKind {
+	h := strings.ToLower(strings.TrimSpace(href))
+	switch {
+	case h == "":
+		return noLink
+	case strings.Contains(h, "://") || strings.HasPrefix(h, "//") ||
+		strings.HasPrefix(h, "mailto:") || strings.HasPrefix(h, "javascript:"):
+		return externalLink
+	}
+	return internalLink
+}
 
 // link is called at an <a> start tag. Its text is link text wherever it points; only a
 // link within the manual counts as one (a glossary whose terms link to Wikipedia is

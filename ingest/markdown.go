@@ -99,38 +99,35 @@ func (w *mdWalker) block(n ast.Node) {
 // contents; see html_linklist.go for the rule).
 func (w *mdWalker) navigation(n ast.Node) bool {
 	links, linkRunes, total, inLink := 0, 0, 0, 0
+	count := func(t []byte, link bool) {
+		n := letters(string(t))
+		total += n
+		if link {
+			linkRunes += n
+		}
+	}
 	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch c := c.(type) {
 		case *ast.Link:
-			if entering {
-				inLink++
-				if kindOfLink(string(c.Destination)) == internalLink {
-					links++
-				}
-			} else {
+			if !entering {
 				inLink--
+				break
+			}
+			inLink++
+			if kindOfLink(string(c.Destination)) == internalLink {
+				links++
 			}
 		case *ast.AutoLink:
 			if entering {
-				n := letters(string(c.Label(w.src)))
-				total += n
-				linkRunes += n
+				count(c.Label(w.src), true)
 			}
 		case *ast.Text:
 			if entering {
-				n := letters(string(c.Segment.Value(w.src)))
-				total += n
-				if inLink > 0 {
-					linkRunes += n
-				}
+				count(c.Segment.Value(w.src), inLink > 0)
 			}
 		case *ast.String:
 			if entering {
-				n := letters(string(c.Value))
-				total += n
-				if inLink > 0 {
-					linkRunes += n
-				}
+				count(c.Value, inLink > 0)
 			}
 		}
 		return ast.WalkContinue, nil
