@@ -128,7 +128,7 @@ func hitLocations(ctx context.Context, l *storedLoader, hits search.DocumentMatc
 	}
 	for _, t := range asked {
 		add(t.text) // a term the index lacks has no postings: nothing is read
-		for _, r := range slices.Concat(t.related, t.joined) {
+		for _, r := range t.forms() {
 			add(r)
 		}
 	}

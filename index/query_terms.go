@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -27,6 +28,15 @@ type queryTerm struct {
 	// range of the x axis"), the English turn of a compound said the other way round
 	// ("x range"), so runTogether also tries the two in reverse order.
 	ofPrevious bool
+}
+
+// forms are the words the index may hold for t besides t itself: its related words and
+// the names it runs together into with a neighbour.
+func (t queryTerm) forms() []string { return slices.Concat(t.related, t.joined) }
+
+// hasForm says whether w is t itself or one of its forms.
+func (t queryTerm) hasForm(w string) bool {
+	return t.text == w || slices.Contains(t.related, w) || slices.Contains(t.joined, w)
 }
 
 // queryTerms analyses a question exactly as the index analyses passages (textAnalyzer)

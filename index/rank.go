@@ -182,7 +182,7 @@ func rescore(cands []*candidate, exact, missing []queryTerm, st termStats) {
 	isExact := map[string]bool{}
 	for _, t := range asked {
 		isExact[t.text] = true
-		for _, r := range slices.Concat(t.related, t.joined) {
+		for _, r := range t.forms() {
 			isExact[r] = true // a related word is not a typo's neighbour
 		}
 	}
@@ -271,7 +271,7 @@ func headingAsked(heading []string, asked []queryTerm, st termStats) float64 {
 	for _, w := range heading {
 		found := false
 		for _, t := range asked {
-			if t.text == w || slices.Contains(t.related, w) || slices.Contains(t.joined, w) {
+			if t.hasForm(w) {
 				found = true
 				best = max(best, st.idf(t.text))
 				break

@@ -113,13 +113,13 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 			if words[t.text] {
 				covered += weights[t.text]
 				h.held++
-			} else if anyOf(words, t.related) || anyOf(words, t.joined) {
+			} else if anyOf(words, t.forms()) {
 				covered += relatedCredit * weights[t.text]
 				h.held++
 			}
 		}
 		for _, m := range missing {
-			if anyOf(words, m.related) || anyOf(words, m.joined) {
+			if anyOf(words, m.forms()) {
 				covered += relatedCredit * weights[m.text]
 				h.held++
 				continue

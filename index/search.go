@@ -179,7 +179,7 @@ func candidateQuery(exact, missing []queryTerm, maxEdits int) query.Query {
 		qs = append(qs, tq)
 	}
 	for _, t := range append(slices.Clip(exact), missing...) {
-		for _, r := range slices.Concat(t.related, t.joined) {
+		for _, r := range t.forms() {
 			rq := query.NewTermQuery(r)
 			rq.SetField(fText)
 			rq.SetBoost(relatedWeight)
