@@ -56,8 +56,8 @@ type Hit struct {
 	// Unlike Score it is comparable across questions, which is what deciding "not in the
 	// manuals" needs (see Relevant).
 	Relevance float64
-	// held is how many of the question's asked informative words the passage holds, in
-	// any of their forms (see setRelevance and Relevant).
+	// asked is how many informative words the question has, held how many of them the
+	// passage holds in any of their forms (see setRelevance and Relevant).
 	held, asked int
 	// merged counts the chunks after Ordinal merged into this passage (see diversify).
 	merged int

@@ -117,8 +117,8 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 			p.links.link(href)
 		case listElement(a) && tt == html.StartTagToken:
 			p.links.open(p.doc)
-		case headingLevel(a) > 0 && p.links.depth > 0:
-			p.links.heading = true
+		case headingLevel(a) > 0:
+			p.links.sawHeading()
 		}
 	case html.EndTagToken:
 		name, _ := z.TagName()
@@ -135,7 +135,7 @@ func (p *htmlReader) token(z *html.Tokenizer, tt html.TokenType) {
 		p.endTag(a)
 		switch {
 		case a == atom.A:
-			p.links.inLink = false
+			p.links.endLink()
 		case listElement(a):
 			p.links.close(p.doc)
 		}

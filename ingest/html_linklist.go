@@ -122,6 +122,16 @@ func (l *linkList) link(kind linkKind) {
 	}
 }
 
+// endLink is called at an </a> end tag.
+func (l *linkList) endLink() { l.inLink = false }
+
+// sawHeading is called at a heading's start tag: a list holding one is not dropped.
+func (l *linkList) sawHeading() {
+	if l.depth > 0 {
+		l.heading = true
+	}
+}
+
 // close is called at a list or table's end tag, after its last text was flushed: the
 // outermost one, when it is navigation, has its blocks taken out of the document.
 func (l *linkList) close(doc *Document) {
