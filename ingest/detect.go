@@ -15,6 +15,7 @@ const (
 	FormatHTML
 	FormatText
 	FormatPDF
+	FormatInfo
 )
 
 func (f Format) String() string {
@@ -27,6 +28,8 @@ func (f Format) String() string {
 		return "text"
 	case FormatPDF:
 		return "pdf"
+	case FormatInfo:
+		return "info"
 	}
 	return "unknown"
 }
@@ -44,6 +47,8 @@ func formatOf(ext string) Format {
 		return FormatText
 	case ".pdf":
 		return FormatPDF
+	case ".info":
+		return FormatInfo
 	}
 	return FormatUnknown
 }
@@ -57,6 +62,9 @@ func Detect(path string) (Format, bool) {
 		name = strings.TrimSuffix(name, ".gz")
 	}
 	f := formatOf(filepath.Ext(name))
+	if f == FormatUnknown && infoPart.MatchString(name) {
+		return FormatInfo, gz // one part of a split Info manual, "find.info-1"
+	}
 	if f == FormatUnknown {
 		// "bind.html.fr": one language of a page (see pageVariants).
 		base, _, ok := languageSuffix(name)

@@ -55,7 +55,7 @@ func fuzzChunks(t *testing.T, doc *Document, opt ChunkOptions) {
 	}
 }
 
-// FuzzReaders parses arbitrary bytes as a Markdown, HTML and plain-text manual: a file
+// FuzzReaders parses arbitrary bytes as a Markdown, HTML, plain-text and Info manual: a file
 // that is not a manual must be a SkipError (never a panic or another error), and a
 // manual that parses must chunk cleanly.
 func FuzzReaders(f *testing.F) {
@@ -67,12 +67,13 @@ func FuzzReaders(f *testing.F) {
 		"NAME\n       ls - list\n\nSYNOPSIS\n       ls [OPTION]...\n",
 		"Manual\n======\n\n1. Intro\n\nText\n\n1.1 More\n--------\nend",
 		"\xef\xbb\xbf# BOM\n", "\x00binary", "%PDF-1.4", "", "   \n\t",
-		strings.Repeat("word ", 400), strings.Repeat("x", 3000),
+		strings.Repeat("word ", 400), strings.Repeat("x", 3000), demoInfo,
+		"\x1f\nFile: a.info,  Node: N,  Up: (dir)\n\nH\n*\n\n*note x\n::, *Note y: (z)w.\n\x1f\nIndirect:\na.info-1: 1\n",
 	} {
 		f.Add([]byte(s), uint8(0), 60, 10)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, format uint8, size, overlap int) {
-		formats := []Format{FormatMarkdown, FormatHTML, FormatText}
+		formats := []Format{FormatMarkdown, FormatHTML, FormatText, FormatInfo}
 		doc, err := parseDocument(context.Background(), data, formats[int(format)%len(formats)], "fuzz.md")
 		if err != nil {
 			if !IsSkip(err) {

@@ -202,6 +202,9 @@ func process(ctx context.Context, files []candidate, prev *Manifest, opt Options
 func readOne(ctx context.Context, c candidate, prev *Manifest, opt Options) result {
 	r := result{c: c, id: c.id}
 	data, err := readContent(c.path, c.gz, opt.MaxFileBytes)
+	if err == nil && c.format == FormatInfo {
+		data, err = readInfoParts(c.path, data, opt.MaxFileBytes)
+	}
 	if err != nil {
 		r.err = err
 		return r

@@ -60,6 +60,9 @@ func parseDocument(ctx context.Context, data []byte, f Format, name string) (*Do
 		if bytes.HasPrefix(data, []byte("%PDF-")) {
 			return nil, skipf("a PDF file named as %s", f)
 		}
+		if f == FormatInfo {
+			data = infoBytes(data)
+		}
 		text, terr := textContent(data)
 		if terr != nil {
 			return nil, terr
@@ -71,6 +74,8 @@ func parseDocument(ctx context.Context, data []byte, f Format, name string) (*Do
 			doc, err = readHTML(text, name)
 		case FormatText:
 			doc, err = readText(text, name)
+		case FormatInfo:
+			doc, err = readInfo(text, name)
 		default:
 			return nil, skipf("unsupported file type")
 		}

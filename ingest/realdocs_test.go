@@ -16,6 +16,9 @@ const (
 	bashManPDF   = "/usr/share/doc/bash/bash.pdf"          // bash-doc: the man page
 	aptReadmeGz  = "/usr/share/doc/apt/README.md.gz"       // apt
 	dpkgTriggers = "/usr/share/doc/dpkg/spec/triggers.txt" // dpkg
+	bashInfo     = "/usr/share/info/bash.info.gz"          // bash
+	sedInfo      = "/usr/share/info/sed.info.gz"           // sed
+	findInfo     = "/usr/share/info/find.info.gz"          // findutils: split in two parts
 )
 
 func needFile(t testing.TB, path, pkg string) {
@@ -42,6 +45,8 @@ func TestRealManuals(t *testing.T) {
 		{bashManPDF, "bash-doc", "bash − GNU Bourne-Again SHell", "SHELL GRAMMAR > Pipelines", 4, "A pipeline is a sequence"},
 		{aptReadmeGz, "apt", "APT", "APT > Contributing > Coding", 0, "CMake"},
 		{dpkgTriggers, "dpkg", "TRIGGERS", "TRIGGERS > Concepts", 0, "Each trigger is named"},
+		{bashInfo, "bash", "bash", "3 Basic Shell Features > 3.2 Shell Commands > 3.2.3 Pipelines", 0, "A 'pipeline' is a sequence"},
+		{sedInfo, "sed", "sed", "2 Running sed > 2.1 Overview", 0, "sed SCRIPT INPUTFILE"},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {

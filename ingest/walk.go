@@ -12,7 +12,7 @@ import (
 )
 
 // supportedFormats names the files ingest reads, for messages.
-const supportedFormats = ".md, .html, .txt, .pdf, or one of them .gz"
+const supportedFormats = ".md, .html, .txt, .pdf, .info, or one of them .gz"
 
 // candidate is a file the walk found that looks like a manual.
 type candidate struct {
@@ -141,6 +141,10 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 				names[i] = e.Name()
 			}
 			variants, langs := pageVariants(names)
+			present := make(map[string]bool, len(names))
+			for _, n := range names {
+				present[n] = true
+			}
 			dropped := 0
 			// Push sub-folders in reverse so they pop in name order.
 			var sub []string
@@ -153,6 +157,10 @@ func walk(ctx context.Context, roots []string, maxBytes int64) (*walkResult, err
 				}
 				if variants[name] {
 					dropped++
+					continue
+				}
+				if tables := infoPartOf(name); tables != nil && (present[tables[0]] || present[tables[1]]) {
+					w.ignored++ // read with its split manual's table (readInfoParts)
 					continue
 				}
 				efi, err := os.Stat(p)
