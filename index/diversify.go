@@ -2,6 +2,7 @@ package index
 
 import (
 	"maps"
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -156,13 +157,27 @@ func jaccard(a, b map[string]bool) float64 {
 	return float64(same) / float64(len(a)+len(b)-same)
 }
 
-// twins reports whether a and b are one section of one manual read from two files: the
-// same product, document title and own heading in two documents (bash-doc ships its
-// manual as PDF and as HTML). Their words differ too much for the overlap test where
-// the two files cut the section into chunks at different places.
+// twins reports whether a and b are one section of one manual read from two files (a
+// manual shipped as PDF, HTML and Info, as bash's is): the same product and own heading
+// in two documents, with the same document title, or, where the formats title the
+// manual differently ("Bash Reference Manual", "bash"), the same numbered heading under
+// the same parent ("3.2.5 Compound Commands > 3.2.5.1 Looping Constructs"). Their words
+// differ too much for the overlap test where the two files cut the section into chunks
+// at different places.
 func twins(a, b Hit) bool {
-	if a.DocID == b.DocID || a.Product != b.Product || a.Title != b.Title || len(a.Section) == 0 || len(b.Section) == 0 {
+	if a.DocID == b.DocID || a.Product != b.Product || len(a.Section) == 0 || len(b.Section) == 0 {
 		return false
 	}
-	return strings.EqualFold(a.Section[len(a.Section)-1], b.Section[len(b.Section)-1])
+	own, other := a.Section[len(a.Section)-1], b.Section[len(b.Section)-1]
+	if !strings.EqualFold(own, other) {
+		return false
+	}
+	if a.Title == b.Title {
+		return true
+	}
+	return len(a.Section) >= 2 && len(b.Section) >= 2 && subsectionNumber.MatchString(own) &&
+		strings.EqualFold(a.Section[len(a.Section)-2], b.Section[len(b.Section)-2])
 }
+
+// subsectionNumber matches a heading numbered below a chapter: "3.2.5.1 Looping Constructs".
+var subsectionNumber = regexp.MustCompile(`^[0-9A-Z]{1,3}(\.[0-9]{1,3})+\.? \S`)

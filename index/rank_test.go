@@ -233,3 +233,33 @@ func TestCalledName(t *testing.T) {
 		}
 	}
 }
+
+// TestTwins: a section read from two files of one manual is one place, also where the
+// formats title the manual differently (PDF "Bash Reference Manual", Info "bash"), as long
+// as a numbered heading under the same parent says it is the same section; two pages'
+// "Examples" or two manuals' "1 Introduction" are not twins.
+func TestTwins(t *testing.T) {
+	hit := func(doc, product, title string, section ...string) Hit {
+		return Hit{Chunk: Chunk{DocID: doc, Product: product, Title: title, Section: section}}
+	}
+	loopPDF := hit("pdf", "bash", "Bash Reference Manual", "3.2.5 Compound Commands", "3.2.5.1 Looping Constructs")
+	tests := []struct {
+		name string
+		a, b Hit
+		want bool
+	}{
+		{"same title and heading", loopPDF, hit("html", "bash", "Bash Reference Manual", "Bash Features", "3.2.5.1 Looping Constructs"), true},
+		{"numbered under the same parent", loopPDF, hit("info", "bash", "bash", "3 Basic Shell Features", "3.2.5 Compound Commands", "3.2.5.1 LOOPING CONSTRUCTS"), true},
+		{"same document", loopPDF, hit("pdf", "bash", "Bash Reference Manual", "3.2.5 Compound Commands", "3.2.5.1 Looping Constructs"), false},
+		{"other product", loopPDF, hit("info", "gnu", "bash", "3.2.5 Compound Commands", "3.2.5.1 Looping Constructs"), false},
+		{"numbered under another parent", loopPDF, hit("info", "bash", "bash", "3.3 Other", "3.2.5.1 Looping Constructs"), false},
+		{"unnumbered, other titles", hit("a", "pg", "CREATE TABLE", "Examples"), hit("b", "pg", "DROP TABLE", "Examples"), false},
+		{"chapters of two manuals", hit("sed", "gnu", "sed", "1 Introduction"), hit("grep", "gnu", "grep", "1 Introduction"), false},
+		{"no section", hit("a", "x", "T"), hit("b", "x", "T"), false},
+	}
+	for _, tt := range tests {
+		if got := twins(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: twins = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
