@@ -35,14 +35,28 @@ func asciiAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// optionStart says whether a dash at input[i] starts a word: at the start, after white
+// space, an opening bracket or an opening quote. Info manuals quote every option ('-e',
+// or ‘-e’ where makeinfo writes UTF-8), Markdown and man pages often do (`-e`, "-e").
+func optionStart(input []byte, i int) bool {
+	if i == 0 {
+		return true
+	}
+	switch input[i-1] {
+	case ' ', '\t', '\n', '(', '[', '\'', '`', '"':
+		return true
+	}
+	return i >= 3 && input[i-3] == 0xE2 && input[i-2] == 0x80 && (input[i-1] == 0x98 || input[i-1] == 0x9C) // ‘ “
+}
+
 // nextSyntax returns the bounds of the first syntax token at or after i (start ==
-// len(input) when none): an option (one or two dashes at the start of a word, after
-// white space or an opening bracket, then a letter) or an operator run.
+// len(input) when none): an option (one or two dashes at the start of a word (see
+// optionStart), then a letter) or an operator run.
 func nextSyntax(input []byte, i int) (start, end int) {
 	n := len(input)
 	for ; i < n; i++ {
 		c := input[i]
-		if c == '-' && (i == 0 || input[i-1] == ' ' || input[i-1] == '\t' || input[i-1] == '\n' || input[i-1] == '(' || input[i-1] == '[') {
+		if c == '-' && optionStart(input, i) {
 			j := i + 1
 			if j < n && input[j] == '-' {
 				j++

@@ -16,6 +16,9 @@ func TestSyntaxTokens(t *testing.T) {
 		{"what does set -e do", []string{"-e"}},
 		{"psql --port-number=5 -U me", []string{"--port-number", "-U"}},
 		{"(-x) [-v]", []string{"-x", "-v"}},
+		// quoted as Info ('-e', ‘--in-place’), Markdown (`-n`) and prose ("-q") quote them
+		{"'-e' and ‘--in-place’, `-n` or \"-q\" or “-r”", []string{"-e", "--in-place", "-n", "-q", "-r"}},
+		{"don't-x it's -y", []string{"-y"}},
 		{"[ and [[ for tests", []string{"[["}},
 		{"rerun it: !! and $? then $@", []string{"!!", "$?", "$@"}},
 		{"make ** match; a && b || c; 2>&1", []string{"**", "&&", "||", ">&"}},

@@ -9,7 +9,7 @@ import (
 
 // recipeVersion changes whenever readers or the chunker change what they make of the
 // same bytes, so that the next ingest redoes every manual instead of keeping stale chunks.
-const recipeVersion = "ingest-v6" // v6: HTML and Markdown lists and tables of links (indexes, contents, "See also") dropped; v5: HTML note/warning box titles are not sections; v4: heading permalinks (¶) dropped from sections; v3: one scored text per chunk
+const recipeVersion = "ingest-v7" // v7: GNU Info read; options in quotes ('-e') are terms; v6: HTML and Markdown lists and tables of links (indexes, contents, "See also") dropped; v5: HTML note/warning box titles are not sections; v4: heading permalinks (¶) dropped from sections; v3: one scored text per chunk
 
 // docID is stable across runs: a short hash of product and path (so two files with the
 // same relative path, one per product, stay apart) followed by the clean relative path
