@@ -16,7 +16,7 @@ func newIngestCmd(app *App) *cobra.Command {
 	var prune, allowEmpty, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "ingest PATH...",
-		Short: "Index manuals (Markdown, HTML, text, PDF, GNU Info, gzipped or not) from files or folders",
+		Short: "Index manuals (Markdown, HTML, text, PDF, GNU Info, man pages, gzipped or not) from files or folders",
 		Long: "Read the manuals under each PATH (or ingest.sources), cut them into section-aware\n" +
 			"chunks and index them in one atomic update. Re-ingesting is incremental: unchanged\n" +
 			"manuals are left alone, changed ones replaced, and with --prune those whose file is\n" +

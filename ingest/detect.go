@@ -16,6 +16,7 @@ const (
 	FormatText
 	FormatPDF
 	FormatInfo
+	FormatMan
 )
 
 func (f Format) String() string {
@@ -30,6 +31,8 @@ func (f Format) String() string {
 		return "pdf"
 	case FormatInfo:
 		return "info"
+	case FormatMan:
+		return "man"
 	}
 	return "unknown"
 }
@@ -49,6 +52,9 @@ func formatOf(ext string) Format {
 		return FormatPDF
 	case ".info":
 		return FormatInfo
+	}
+	if manExtension.MatchString(ext) {
+		return FormatMan // "ls.1", "openssl.1ssl"
 	}
 	return FormatUnknown
 }

@@ -1,7 +1,7 @@
-// Package ingest turns manuals (Markdown, HTML, plain text, PDF, GNU Info, each optionally gzipped)
-// into section-aware chunks and applies them to the index incrementally: a manifest of
-// content hashes in the index generation lets an unchanged manual cost one hash, and every
-// change of one run lands in one atomic index update.
+// Package ingest turns manuals (Markdown, HTML, plain text, PDF, GNU Info, man pages,
+// each optionally gzipped) into section-aware chunks and applies them to the index
+// incrementally: a manifest of content hashes in the index generation lets an unchanged
+// manual cost one hash, and every change of one run lands in one atomic index update.
 package ingest
 
 import (

@@ -76,6 +76,8 @@ func parseDocument(ctx context.Context, data []byte, f Format, name string) (*Do
 			doc, err = readText(text, name)
 		case FormatInfo:
 			doc, err = readInfo(text, name)
+		case FormatMan:
+			doc, err = readMan(ctx, text, name)
 		default:
 			return nil, skipf("unsupported file type")
 		}

@@ -19,6 +19,8 @@ const (
 	bashInfo     = "/usr/share/info/bash.info.gz"          // bash
 	sedInfo      = "/usr/share/info/sed.info.gz"           // sed
 	findInfo     = "/usr/share/info/find.info.gz"          // findutils: split in two parts
+	lsMan        = "/usr/share/man/man1/ls.1.gz"           // coreutils
+	bashMan      = "/usr/share/man/man1/bash.1.gz"         // bash
 )
 
 func needFile(t testing.TB, path, pkg string) {
@@ -47,12 +49,17 @@ func TestRealManuals(t *testing.T) {
 		{dpkgTriggers, "dpkg", "TRIGGERS", "TRIGGERS > Concepts", 0, "Each trigger is named"},
 		{bashInfo, "bash", "bash", "3 Basic Shell Features > 3.2 Shell Commands > 3.2.3 Pipelines", 0, "A 'pipeline' is a sequence"},
 		{sedInfo, "sed", "sed", "2 Running sed > 2.1 Overview", 0, "sed SCRIPT INPUTFILE"},
+		{lsMan, "coreutils", "ls - list directory contents", "DESCRIPTION", 0, "List information about the FILEs"},
+		{bashMan, "bash", "bash - GNU Bourne-Again SHell", "SHELL GRAMMAR > Pipelines", 0, "A pipeline is a sequence"},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
 			needFile(t, tt.path, tt.pkg)
 			if strings.HasSuffix(tt.path, ".pdf") {
 				needTool(t, "pdftotext", "poppler-utils")
+			}
+			if f, _ := Detect(tt.path); f == FormatMan {
+				needTool(t, "groff", "groff-base")
 			}
 			f, gzipped := Detect(tt.path)
 			data, err := readContent(tt.path, gzipped, DefaultMaxFileBytes)

@@ -12,7 +12,7 @@ import (
 )
 
 // supportedFormats names the files ingest reads, for messages.
-const supportedFormats = ".md, .html, .txt, .pdf, .info, or one of them .gz"
+const supportedFormats = ".md, .html, .txt, .pdf, .info, man pages (.1 to .9), or one of them .gz"
 
 // candidate is a file the walk found that looks like a manual.
 type candidate struct {
