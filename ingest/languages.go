@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -60,23 +61,33 @@ func languageSuffix(name string) (base, lang string, ok bool) {
 }
 
 // translationFolders returns the sub-folders of dir (names, sorted) that hold other
-// languages of the manual in its preferred-language sub-folder: Debian's apache2-doc
-// ships manual/en/, manual/fr/, manual/ja/ ..., each a full tree in which untranslated
-// pages are links back to en/. A folder is taken for a translation only when its name is
-// a language tag, an "en" folder sits beside it, and at least half of its entries are
-// named as entries of en/ are, so a folder that merely has a two-letter name is walked.
-func translationFolders(dir string, subs []string) []string {
-	pref := ""
+// languages of the manual, and where the preferred language's copy is (a sub-folder of
+// dir, or "." for dir itself). Debian's apache2-doc ships manual/en/, manual/fr/,
+// manual/ja/ ..., each a full tree in which untranslated pages are links back to en/;
+// /usr/share/man holds the English man1/ ... man8/ beside de/, fr/, pt_BR/ ..., each with
+// its own man1/ ... A folder is taken for a translation only when its name is a language
+// tag, the preferred copy sits beside it ("en", or the manN folders), and at least half of
+// its entries are named as entries of that copy are, so a folder that merely has a
+// two-letter name is walked.
+func translationFolders(dir string, subs []string) (out []string, pref string) {
+	var prefNames map[string]bool
 	for _, s := range subs {
 		if strings.EqualFold(s, preferredLanguage) {
 			pref = s
 		}
 	}
 	if pref == "" {
-		return nil
+		prefNames = map[string]bool{}
+		for _, s := range subs {
+			if manSectionFolder.MatchString(s) {
+				prefNames[s] = true
+			}
+		}
+		if len(prefNames) == 0 {
+			return nil, ""
+		}
+		pref = "."
 	}
-	var prefNames map[string]bool
-	var out []string
 	for _, s := range subs {
 		if s == pref || !isLanguageTag(s) {
 			continue
@@ -84,7 +95,7 @@ func translationFolders(dir string, subs []string) []string {
 		if prefNames == nil {
 			entries, err := os.ReadDir(filepath.Join(dir, pref))
 			if err != nil {
-				return nil
+				return nil, ""
 			}
 			prefNames = make(map[string]bool, len(entries))
 			for _, e := range entries {
@@ -106,8 +117,11 @@ func translationFolders(dir string, subs []string) []string {
 		}
 	}
 	sort.Strings(out)
-	return out
+	return out, pref
 }
+
+// manSectionFolder matches the folders of a man tree's sections: man1 ... man9, man3pm.
+var manSectionFolder = regexp.MustCompile(`^man[1-9][a-z]{0,5}$`)
 
 // pageVariants decides, among one folder's file names, which language variants of a page
 // to leave out: of "bind.html.en", "bind.html.fr", "bind.html.de" only the preferred

@@ -91,3 +91,22 @@ func TestPageLanguageVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslatedManPages: /usr/share/man holds the English man1/ ... beside de/, pt_BR/
+// ..., each a tree of its own man1/ ...; the English pages are read, the translations
+// listed as skipped, and a folder named like a language that is no man tree is walked.
+func TestTranslatedManPages(t *testing.T) {
+	root := t.TempDir()
+	page := []byte(".TH X 1\n.SH NAME\nx \\- y\n")
+	for _, rel := range []string{"man1/ls.1.gz", "man8/apt.8", "de/man1/ls.1.gz", "pt_BR/man8/apt.8", "id/notes.md"} {
+		writeFile(t, root, rel, page)
+	}
+	got, skips := walkedRel(t, root)
+	want := []string{"id/notes.md", "man1/ls.1.gz", "man8/apt.8"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("walked %v, want %v", got, want)
+	}
+	if len(skips) != 2 || !strings.Contains(skips[0].Reason, "another language (de)") || !strings.Contains(skips[1].Reason, "the English pages here are") {
+		t.Errorf("skips %+v", skips)
+	}
+}

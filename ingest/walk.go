@@ -200,24 +200,28 @@ func (w *walkResult) skipTranslations(dir string, sub []string) []string {
 	for i, p := range sub {
 		base[i] = filepath.Base(p)
 	}
-	tr := translationFolders(dir, base)
+	tr, pref := translationFolders(dir, base)
 	if len(tr) == 0 {
 		return sub
+	}
+	kept := "the " + pref + " folder is"
+	if pref == "." {
+		kept = "the English pages here are"
 	}
 	skip := map[string]bool{}
 	for _, t := range tr {
 		skip[t] = true
 	}
-	kept := sub[:0]
+	walked := sub[:0]
 	for i, p := range sub {
 		if skip[base[i]] {
-			w.skips = append(w.skips, Skip{p, fmt.Sprintf("the manual in another language (%s), beside %s: not ingested, the %s folder is",
-				base[i], filepath.Join(dir, preferredLanguage), preferredLanguage)})
+			w.skips = append(w.skips, Skip{p, fmt.Sprintf("the manual in another language (%s), beside %s: not ingested, %s",
+				base[i], filepath.Join(dir, pref), kept)})
 			continue
 		}
-		kept = append(kept, p)
+		walked = append(walked, p)
 	}
-	return kept
+	return walked
 }
 
 // file considers one file: a manual by its extension, not seen by another path, a
