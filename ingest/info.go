@@ -27,8 +27,8 @@ import (
 // file (readInfoParts), so the manual is one document whichever file is named, and the
 // walk passes over the parts beside their table (infoPartOf).
 
-// infoNodeHeader reads the node's file and name, and the node it is under, from its
-// header line. Node names hold no commas (Texinfo forbids them).
+// The fields of a node's header line: its file, its name and the node it is under. Node
+// names hold no commas (Texinfo forbids them).
 var (
 	infoFileField = regexp.MustCompile(`File:\s*([^,\t]+)`)
 	infoNodeField = regexp.MustCompile(`Node:\s*([^,\t]+)`)
@@ -76,7 +76,7 @@ func readInfo(src, name string) (*Document, error) {
 				doc.Title = infoTitle(strings.TrimSpace(m[1]))
 			}
 		}
-		if infoMarker.MatchString(body) && strings.Contains(body, "\x08[index\x08]") {
+		if strings.Contains(body, "\x08[index\x08]") {
 			continue // an index: every entry is a link to a node
 		}
 		node, up := "", ""
