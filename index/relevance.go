@@ -22,7 +22,8 @@ import (
 //   - a word no passage holds at all weighs unknownWordWeight times the rarest word's idf:
 //     "banana", "passport" or "kubernetes" in a question the manuals never mention is the
 //     clearest sign the question is about something else (a typo's near neighbour in the
-//     passage covers it half, when the word has at least typoCreditMinRunes letters);
+//     passage covers it half, when the word has at least typoCreditMinRunes letters),
+//     unless it holds a digit: "100mb" is a quantity the question gives, not its subject;
 //   - a word every manual in the index uses, whatever its subject ("kill", "thing",
 //     "big", "work" in manuals on databases, shells, plotting, JavaScript and web servers),
 //     is ordinary English and weighs everyManualFactor of its idf, scaled linearly
@@ -108,7 +109,12 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 			}
 		}
 		var covered float64
-		h.asked, h.held = len(exact)+len(missing), 0
+		h.asked, h.held = len(exact), 0
+		for _, m := range missing {
+			if weights[m.text] > 0 {
+				h.asked++
+			}
+		}
 		for _, t := range exact {
 			if words[t.text] {
 				covered += weights[t.text]
@@ -119,6 +125,9 @@ func setRelevance(ctx context.Context, g *generation, analyzer analysis.Analyzer
 			}
 		}
 		for _, m := range missing {
+			if weights[m.text] == 0 {
+				continue
+			}
 			if anyOf(words, m.forms()) {
 				covered += relatedCredit * weights[m.text]
 				h.held++
@@ -146,6 +155,9 @@ func termWeights(ctx context.Context, g *generation, exact, missing []queryTerm,
 	w := make(map[string]float64, len(exact)+len(missing))
 	for _, t := range missing {
 		w[t.text] = unknownWordWeight * st.idf(t.text)
+		if hasDigit(t.text) {
+			w[t.text] = 0 // a quantity ("100mb", "1048576"), not a subject (see quantity)
+		}
 	}
 	if len(exact) == 0 {
 		return w, nil
@@ -355,4 +367,12 @@ func anyOf(words map[string]bool, terms []string) bool {
 		}
 	}
 	return false
+}
+
+// hasDigit says whether an analysed question word holds a digit: "100mb", "3000",
+// "1048576" are quantities the question gives, and that no passage holds that very
+// number says nothing about whether the manuals cover its subject ("split a huge file
+// into 100MB chunks" was refused for "100mb").
+func hasDigit(term string) bool {
+	return strings.ContainsAny(term, "0123456789")
 }

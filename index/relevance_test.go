@@ -59,6 +59,15 @@ func TestRelevanceWeights(t *testing.T) {
 	if hits[0].Relevance != 0 {
 		t.Errorf("trep: relevance %.6f, want 0", hits[0].Relevance)
 	}
+	// A quantity no passage holds ("100mb") weighs nothing: the question is about
+	// vacuum and storage, whatever size it gives.
+	hits = mustSearch(t, s, Query{Text: "vacuum storage 100mb", K: 5})
+	if len(hits) == 0 {
+		t.Fatal("quantity: no hits")
+	}
+	if hits[0].ID != "a" || math.Abs(hits[0].Relevance-1) > 1e-9 || hits[0].asked != 2 {
+		t.Errorf("quantity: hits %v, relevance %.6f, asked %d; want a, 1, 2", ids(hits), hits[0].Relevance, hits[0].asked)
+	}
 }
 
 // TestRelevantLooksAtFirstThree: the rule keeps the hits when one of the first three
