@@ -9,7 +9,7 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// onSlashCommand runs `/manualbot …` after it was acknowledged and sends the result to
+// onSlashCommand queues `/manualbot …` (its acknowledgement follows) and sends the result to
 // the command's response_url, visible only to the person who typed it.
 func (b *Bot) onSlashCommand(sc slack.SlashCommand) {
 	// A retried delivery carries the same trigger id: run the command once.

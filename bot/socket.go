@@ -11,8 +11,10 @@ import (
 )
 
 // runSocket serves over Socket Mode until ctx is cancelled: slack-go keeps the websocket
-// (apps.connections.open, pings, reconnects on Slack's `disconnect`), and each request is
-// acknowledged before its work starts.
+// (apps.connections.open, pings, reconnects on Slack's `disconnect`). A request is
+// acknowledged once its work is taken on (the handlers only queue it, well within Slack's
+// 3 s): acknowledged first, a request arriving as the bot shuts down was lost, since
+// Slack does not redeliver what was acknowledged and the draining bot takes no new work.
 func (b *Bot) runSocket(ctx context.Context) error {
 	client := socketmode.New(b.api,
 		socketmode.OptionLog(log.New(slogWriter{b.log}, "", 0)),
@@ -45,22 +47,22 @@ func (b *Bot) runSocket(ctx context.Context) error {
 		b.log.Info("Slack asked to reconnect")
 	})
 	h.Handle(socketmode.EventTypeEventsAPI, func(evt *socketmode.Event, c *socketmode.Client) {
-		b.ack(c, evt)
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			b.onEventsAPI(ev)
 		}
+		b.ack(c, evt)
 	})
 	h.Handle(socketmode.EventTypeSlashCommand, func(evt *socketmode.Event, c *socketmode.Client) {
-		b.ack(c, evt)
 		if sc, ok := evt.Data.(slack.SlashCommand); ok {
 			b.onSlashCommand(sc)
 		}
+		b.ack(c, evt)
 	})
 	h.Handle(socketmode.EventTypeInteractive, func(evt *socketmode.Event, c *socketmode.Client) {
-		b.ack(c, evt)
 		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
 			b.onInteraction(cb)
 		}
+		b.ack(c, evt)
 	})
 	h.HandleDefault(func(evt *socketmode.Event, c *socketmode.Client) {
 		b.log.Debug("socket mode event ignored", "type", evt.Type)
