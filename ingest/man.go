@@ -1,12 +1,9 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"time"
@@ -70,27 +67,12 @@ func readMan(ctx context.Context, src, name string) (*Document, error) {
 // runGroff typesets src as man (or mdoc) to UTF-8 text without overstrike or escape
 // sequences, without hyphenation, through preconv (the page's encoding) and tbl.
 func runGroff(ctx context.Context, src string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, manTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "groff", "-k", "-t", "-mandoc", "-Tutf8",
-		fmt.Sprintf("-rLL=%dn", manWidth), "-rHY=0", "-P-c", "-P-b", "-P-o", "-P-u")
-	cmd.Env = append(os.Environ(), "GROFF_NO_SGR=1")
-	cmd.Stdin = strings.NewReader(src)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	switch {
-	case err == nil:
-		return stdout.String(), nil
-	case errors.Is(err, exec.ErrNotFound):
-		return "", skipf("groff not installed (apt-get install groff-base)")
-	case ctx.Err() != nil:
-		if parent := context.Cause(ctx); errors.Is(parent, context.Canceled) {
-			return "", fmt.Errorf("groff: %w", parent)
-		}
-		return "", skipf("groff took over %s", manTimeout)
+	out, msg, err := runTool(ctx, strings.NewReader(src), manTimeout, "groff-base", []string{"GROFF_NO_SGR=1"},
+		"groff", "-k", "-t", "-mandoc", "-Tutf8", fmt.Sprintf("-rLL=%dn", manWidth), "-rHY=0", "-P-c", "-P-b", "-P-o", "-P-u")
+	if errors.Is(err, errToolFailed) {
+		return "", skipf("groff could not typeset the page: %s", msg)
 	}
-	return "", skipf("groff could not typeset the page: %s", firstLine(stderr.String(), err.Error()))
+	return string(out), err
 }
 
 // manText makes groff's page read as parsePlain expects a rendered man page: without

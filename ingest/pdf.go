@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os/exec"
 	"regexp"
 	"strings"
 	"time"
@@ -75,29 +73,14 @@ const minOutline = 3
 // runPoppler runs one poppler tool on data (as stdin) and turns its failures into skip
 // reasons: a missing tool, a password, a damaged file.
 func runPoppler(ctx context.Context, data []byte, tool string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, pdfTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, args...)
-	cmd.Stdin = bytes.NewReader(data)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	switch {
-	case err == nil:
-		return stdout.Bytes(), nil
-	case errors.Is(err, exec.ErrNotFound):
-		return nil, skipf("%s not installed (apt-get install poppler-utils)", tool)
-	case ctx.Err() != nil:
-		if parent := context.Cause(ctx); errors.Is(parent, context.Canceled) {
-			return nil, fmt.Errorf("%s: %w", tool, parent)
-		}
-		return nil, skipf("%s took over %s", tool, pdfTimeout)
+	out, msg, err := runTool(ctx, bytes.NewReader(data), pdfTimeout, "poppler-utils", nil, tool, args...)
+	if !errors.Is(err, errToolFailed) {
+		return out, err
 	}
-	msg := stderr.String()
 	if strings.Contains(msg, "Incorrect password") || strings.Contains(msg, "ncrypt") {
 		return nil, skipf("encrypted PDF: a password is needed to read it")
 	}
-	return nil, skipf("damaged PDF: %s", firstLine(msg, err.Error()))
+	return nil, skipf("damaged PDF: %s", msg)
 }
 
 // firstLine returns the first non-empty line of s, or def.
