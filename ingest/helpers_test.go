@@ -141,3 +141,27 @@ func reasonFor(sum Summary, suffix string) string {
 	}
 	return ""
 }
+
+// sectionTexts returns doc's section paths (joined by " > ") in reading order and each
+// one's text, its blocks joined by blank lines.
+func sectionTexts(doc *Document) (order []string, text map[string]string) {
+	text = map[string]string{}
+	for _, s := range doc.Sections {
+		key := strings.Join(s.Path, " > ")
+		order = append(order, key)
+		for _, b := range s.Blocks {
+			text[key] += b.Text + "\n\n"
+		}
+	}
+	return order, text
+}
+
+// wantSkip fails the test unless reading data as a manual of format f (file name file)
+// is skipped with a reason that holds reason.
+func wantSkip(t *testing.T, name string, data []byte, f Format, file, reason string) {
+	t.Helper()
+	_, err := parseDocument(context.Background(), data, f, file)
+	if !IsSkip(err) || !strings.Contains(err.Error(), reason) {
+		t.Errorf("%s: err %v, want a skip saying %q", name, err, reason)
+	}
+}

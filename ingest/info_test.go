@@ -45,15 +45,7 @@ func TestReadInfo(t *testing.T) {
 	if doc.Title != "demo" {
 		t.Errorf("title %q, want demo (the file the nodes name)", doc.Title)
 	}
-	got := map[string]string{}
-	var order []string
-	for _, s := range doc.Sections {
-		key := strings.Join(s.Path, " > ")
-		order = append(order, key)
-		for _, b := range s.Blocks {
-			got[key] += b.Text + "\n\n"
-		}
-	}
+	order, got := sectionTexts(doc)
 	want := []string{
 		"Demo Manual",
 		"1 Invoking demo",
@@ -110,10 +102,7 @@ func TestReadInfoRefuses(t *testing.T) {
 		{"index only", "\x1f\nFile: x.info,  Node: Index,  Up: Top\n\nIndex\n*****\n\n\x00\x08[index\x00\x08]\n* Menu:\n\n* a: Top. (line 1)\n", "no text"},
 	}
 	for _, tt := range tests {
-		_, err := parseDocument(context.Background(), []byte(tt.data), FormatInfo, "x.info")
-		if !IsSkip(err) || !strings.Contains(err.Error(), tt.reason) {
-			t.Errorf("%s: err %v, want a skip saying %q", tt.name, err, tt.reason)
-		}
+		wantSkip(t, tt.name, []byte(tt.data), FormatInfo, "x.info", tt.reason)
 	}
 }
 

@@ -45,15 +45,7 @@ func TestReadMan(t *testing.T) {
 	if doc.Title != "pumpctl - control the coolant pump" {
 		t.Errorf("title %q, want the NAME line", doc.Title)
 	}
-	got := map[string]string{}
-	var order []string
-	for _, s := range doc.Sections {
-		key := strings.Join(s.Path, " > ")
-		order = append(order, key)
-		for _, b := range s.Blocks {
-			got[key] += b.Text + "\n"
-		}
-	}
+	order, got := sectionTexts(doc)
 	want := "NAME|SYNOPSIS|DESCRIPTION|OPTIONS|OPTIONS > Exit status|SEE ALSO"
 	if strings.Join(order, "|") != want {
 		t.Fatalf("sections %q, want %s", order, want)
@@ -89,10 +81,7 @@ func TestReadManRefuses(t *testing.T) {
 		{"rotated log", "Dec  2 10:00:01 host cron[1]: started\n", "not a man page"},
 	}
 	for _, tt := range tests {
-		_, err := parseDocument(context.Background(), []byte(tt.src), FormatMan, "x.1")
-		if !IsSkip(err) || !strings.Contains(err.Error(), tt.reason) {
-			t.Errorf("%s: err %v, want a skip saying %q", tt.name, err, tt.reason)
-		}
+		wantSkip(t, tt.name, []byte(tt.src), FormatMan, "x.1", tt.reason)
 	}
 }
 
